@@ -1,0 +1,92 @@
+// The file-system seam. Every byte the engine reads or writes, every sync, rename, unlink and
+// directory sync goes through an Env, so that crash safety can be tested against an in-memory
+// file system that forgets whatever was not made durable (doc/env.md).
+//
+// Calls are synchronous: measured in Node, a synchronous write of a small log record into the page
+// cache costs a few microseconds while an awaited fs.promises call costs tens, and the engine's
+// flush and compaction work runs off the main thread. The one call that can take long on the
+// write path, syncing a file, also has an asynchronous form so that a group of sync writes can
+// wait for one fdatasync without blocking reads.
+//
+// Paths are plain strings joined with '/'. Errors are ShaleErrors: LEVEL_IO_ERROR for failed
+// calls (with the system code, such as ENOENT, ENOSPC or EIO, in `cause.code` and in `errno`).
+
+export interface WritableFile {
+  /** Appends bytes. They reach the operating system before the call returns (no user-space buffer). */
+  append (data: Uint8Array): void
+  /** Makes the file's data durable (fdatasync). */
+  sync (): void
+  /** As sync(), without blocking the calling thread. */
+  syncAsync (): Promise<void>
+  close (): void
+  /** Bytes appended so far, including what the file held when opened for append. */
+  readonly size: number
+}
+
+export interface RandomAccessFile {
+  /** Reads up to `length` bytes at `offset`; fewer only at the end of the file. */
+  read (offset: number, length: number): Uint8Array
+  readonly size: number
+  close (): void
+}
+
+export interface SequentialFile {
+  /** Reads up to `n` bytes from the current position; an empty result means end of file. */
+  read (n: number): Uint8Array
+  /** Skips `n` bytes forward. */
+  skip (n: number): void
+  close (): void
+}
+
+export interface FileLock {
+  readonly path: string
+}
+
+export type FileOp =
+  | 'create' | 'append' | 'sync' | 'close' | 'read' | 'open'
+  | 'rename' | 'remove' | 'mkdir' | 'rmdir' | 'syncDir' | 'list' | 'stat' | 'lock'
+
+export interface Env {
+  /** Creates or truncates `path` for writing. The new directory entry is durable only after syncDir. */
+  newWritableFile (path: string): WritableFile
+  /** Opens `path` for appending, creating it if missing. */
+  newAppendableFile (path: string): WritableFile
+  newRandomAccessFile (path: string): RandomAccessFile
+  newSequentialFile (path: string): SequentialFile
+  /** Reads a whole file. */
+  readFile (path: string): Uint8Array
+  fileExists (path: string): boolean
+  getFileSize (path: string): number
+  /** Names (not paths) of the entries in a directory. */
+  getChildren (dir: string): string[]
+  removeFile (path: string): void
+  /** Atomically replaces `to` with `from`. Durable only after syncDir of the parent. */
+  renameFile (from: string, to: string): void
+  /** Creates a directory and any missing parents; no error if it exists. */
+  createDir (path: string): void
+  removeDir (path: string): void
+  /** Makes the directory's entries (creations, renames, removals) durable. */
+  syncDir (path: string): void
+  /**
+   * Takes the database lock: fails with LEVEL_LOCKED if this process or another live process
+   * holds it. A lock left by a process that died does not block.
+   */
+  lockFile (path: string): FileLock
+  unlockFile (lock: FileLock): void
+}
+
+/** Joins path segments with '/', the only separator the engine uses. */
+export function joinPath (dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : dir + '/' + name
+}
+
+export function dirName (path: string): string {
+  const i = path.lastIndexOf('/')
+  if (i < 0) return '.'
+  if (i === 0) return '/'
+  return path.slice(0, i)
+}
+
+export function baseName (path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1)
+}
