@@ -9,7 +9,10 @@
 // wait for one fdatasync without blocking reads.
 //
 // Paths are plain strings joined with '/'. Errors are ShaleErrors: LEVEL_IO_ERROR for failed
-// calls (with the system code, such as ENOENT, ENOSPC or EIO, in `cause.code` and in `errno`).
+// calls, with the system code (ENOENT, ENOSPC, EIO...) in `cause.code` (read it with
+// systemErrorCode()), and LEVEL_LOCKED from lockFile when the database is in use.
+
+import { ioError, ShaleError } from '../util/errors.js'
 
 export interface WritableFile {
   /** Appends bytes. They reach the operating system before the call returns (no user-space buffer). */
@@ -40,6 +43,53 @@ export interface SequentialFile {
 
 export interface FileLock {
   readonly path: string
+}
+
+/** The system codes an Env reports in `cause.code`; any other string is possible from NodeEnv. */
+export type SystemErrorCode =
+  | 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EBADF' | 'EIO' | 'ENOSPC'
+  | (string & {})
+
+/** The shape of a Node system error, so that in-memory Envs raise the same thing as node:fs. */
+export interface SystemError extends Error {
+  code: SystemErrorCode
+  syscall: string
+  path: string
+}
+
+export function systemError (code: SystemErrorCode, syscall: string, path: string): SystemError {
+  const err = new Error(`${code}: ${syscall} '${path}'`) as SystemError
+  err.code = code
+  err.syscall = syscall
+  err.path = path
+  return err
+}
+
+/** The LEVEL_IO_ERROR every Env throws for a failed call: names the call, the path and the code. */
+export function fileSystemError (syscall: string, path: string, cause: unknown): ShaleError {
+  const code = codeOf(cause) ?? 'unknown error'
+  return ioError(`${syscall} ${path} failed: ${code}`, { cause })
+}
+
+/** The system code (ENOENT, ENOSPC...) behind an Env error, or undefined. */
+export function systemErrorCode (err: unknown): string | undefined {
+  if (err instanceof ShaleError) return codeOf(err.cause)
+  return codeOf(err)
+}
+
+/** True if `err` is an Env error for a missing file or directory. */
+export function isNotFound (err: unknown): boolean {
+  return systemErrorCode(err) === 'ENOENT'
+}
+
+export function lockedError (path: string, why: string): ShaleError {
+  return new ShaleError('LEVEL_LOCKED', `lock ${path}: ${why}`)
+}
+
+function codeOf (err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' ? code : undefined
 }
 
 export type FileOp =
