@@ -1,0 +1,157 @@
+// A WriteBatch is kept in its encoded form, which is exactly the payload of one WAL record:
+//
+//   fixed64 sequence | fixed32 count | records
+//   record = 0x01 varint32 len, key, varint32 len, value    (put)
+//          | 0x00 varint32 len, key                         (delete)
+//
+// Keeping the bytes rather than a list of operations means that logging a batch is one write of
+// contents(), group commit is a byte append, and recovery replays a log record without
+// re-encoding. Operation i of the batch gets sequence number `sequence + i`.
+
+import { ByteWriter, Cursor, decodeFixed32, decodeFixed64, encodeFixed32, encodeFixed64, encodeVarint } from '../util/coding.js'
+import { corruption, isCorruption } from '../util/errors.js'
+import { ValueType } from './internal-key.js'
+
+export const WRITE_BATCH_HEADER_SIZE = 12
+
+export interface WriteBatchHandler {
+  put (key: Uint8Array, value: Uint8Array): void
+  del (key: Uint8Array): void
+}
+
+// Worst-case bytes of a varint32 length prefix.
+const MAX_VARINT32 = 5
+
+export class WriteBatch {
+  private readonly rep: ByteWriter
+
+  constructor () {
+    this.rep = new ByteWriter(64)
+    this.rep.ensure(WRITE_BATCH_HEADER_SIZE)
+    this.rep.buf.fill(0, 0, WRITE_BATCH_HEADER_SIZE)
+    this.rep.length = WRITE_BATCH_HEADER_SIZE
+  }
+
+  /**
+   * A batch holding a copy of `bytes` (a WAL record payload). Only the header is checked here;
+   * iterate() validates the records.
+   */
+  static fromContents (bytes: Uint8Array): WriteBatch {
+    if (bytes.length < WRITE_BATCH_HEADER_SIZE) throw corruption('malformed WriteBatch (too small)')
+    const batch = new WriteBatch()
+    batch.rep.reset()
+    batch.rep.bytes(bytes)
+    return batch
+  }
+
+  put (key: Uint8Array, value: Uint8Array): void {
+    const w = this.rep
+    // One capacity check per operation; then the record is written in place.
+    w.ensure(1 + MAX_VARINT32 + key.length + MAX_VARINT32 + value.length)
+    const buf = w.buf
+    let pos = w.length
+    buf[pos++] = ValueType.Value
+    pos = encodeVarint(buf, pos, key.length)
+    buf.set(key, pos)
+    pos += key.length
+    pos = encodeVarint(buf, pos, value.length)
+    buf.set(value, pos)
+    w.length = pos + value.length
+    this.setCount(this.count + 1)
+  }
+
+  del (key: Uint8Array): void {
+    const w = this.rep
+    w.ensure(1 + MAX_VARINT32 + key.length)
+    const buf = w.buf
+    let pos = w.length
+    buf[pos++] = ValueType.Deletion
+    pos = encodeVarint(buf, pos, key.length)
+    buf.set(key, pos)
+    w.length = pos + key.length
+    this.setCount(this.count + 1)
+  }
+
+  /** Empties the batch (sequence 0, count 0) and keeps its buffer for reuse. */
+  clear (): void {
+    this.rep.buf.fill(0, 0, WRITE_BATCH_HEADER_SIZE)
+    this.rep.length = WRITE_BATCH_HEADER_SIZE
+  }
+
+  /** Number of operations, from the header. */
+  get count (): number {
+    return decodeFixed32(this.rep.buf, 8)
+  }
+
+  private setCount (n: number): void {
+    encodeFixed32(this.rep.buf, 8, n)
+  }
+
+  /** Sequence number of the first operation. */
+  get sequence (): number {
+    return decodeFixed64(this.rep.buf, 0)
+  }
+
+  set sequence (seq: number) {
+    encodeFixed64(this.rep.buf, 0, seq)
+  }
+
+  /** Encoded size in bytes, header included (what the WAL record will hold). */
+  get byteSize (): number {
+    return this.rep.length
+  }
+
+  /** Appends the operations of `other` (group commit); this batch's sequence is kept. */
+  append (other: WriteBatch): void {
+    this.setCount(this.count + other.count)
+    this.rep.bytes(other.rep.buf.subarray(WRITE_BATCH_HEADER_SIZE, other.rep.length))
+  }
+
+  /** The encoded batch, as a view valid until the batch is next changed. */
+  contents (): Uint8Array {
+    return this.rep.view()
+  }
+
+  /**
+   * Calls handler.put / handler.del for each record, in order, with views into the batch.
+   * Throws LEVEL_CORRUPTION on a malformed batch, possibly after some handler calls.
+   */
+  iterate (handler: WriteBatchHandler): void {
+    const buf = this.rep.buf
+    if (this.rep.length < WRITE_BATCH_HEADER_SIZE) throw corruption('malformed WriteBatch (too small)')
+    const input = new Cursor(buf, WRITE_BATCH_HEADER_SIZE, this.rep.length)
+    let found = 0
+    while (input.pos < input.end) {
+      const recordStart = input.pos
+      const tag = buf[input.pos++]!
+      if (tag === ValueType.Value) {
+        let key: Uint8Array
+        let value: Uint8Array
+        try {
+          key = input.lengthPrefixed()
+          value = input.lengthPrefixed()
+        } catch (err) {
+          throw rethrowAs(err, 'bad WriteBatch Put', recordStart)
+        }
+        handler.put(key, value)
+      } else if (tag === ValueType.Deletion) {
+        let key: Uint8Array
+        try {
+          key = input.lengthPrefixed()
+        } catch (err) {
+          throw rethrowAs(err, 'bad WriteBatch Delete', recordStart)
+        }
+        handler.del(key)
+      } else {
+        throw corruption('unknown WriteBatch tag', { offset: recordStart })
+      }
+      found++
+    }
+    if (found !== this.count) throw corruption('WriteBatch has wrong count')
+  }
+}
+
+// A slice that runs past the batch becomes the record-level message LevelDB reports.
+function rethrowAs (err: unknown, message: string, offset: number): unknown {
+  return isCorruption(err) ? corruption(message, { offset, cause: err }) : err
+}

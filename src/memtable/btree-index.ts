@@ -1,0 +1,284 @@
+// An in-memory B+-tree ordering the memtable's entries (arena indexes) by internal key.
+//
+// Why a B+-tree rather than LevelDB's skiplist: in JavaScript the cost is in pointer chasing and
+// in cache misses on the key bytes, and a tree with wide nodes does fewer of both (about log2(n)
+// comparisons per insert against roughly twice that for a skiplist of branching 4), while
+// iteration walks plain arrays. bench/memtable.ts measures it; doc/memtable.md has the figures.
+//
+// Each node also keeps, beside every entry, its "abbreviation": the first 6 bytes of the user
+// key as a number. Under the bytewise order, different abbreviations decide a comparison without
+// touching the key bytes in the arena (a likely cache miss); only equal ones fall back to a full
+// comparison. With any other user comparator every abbreviation is 0, which always falls back.
+//
+// The memtable keeps receiving writes while iterators walk it, and an insert shifts positions
+// inside one leaf (or splits it). Each leaf therefore carries a version number bumped on every
+// change; a cursor remembers the version it saw and, if its leaf changed, finds its entry again by
+// key before moving. Entries are never removed and internal keys are unique (every write has
+// its own sequence number), so that search always finds the entry the cursor was on.
+
+import { TAG_SIZE, type InternalKeyComparator } from '../dbformat/internal-key.js'
+import type { EntryArena } from './arena.js'
+
+// Measured with bench/memtable.ts: 64 was at or near the best for leaves and branches.
+const LEAF_MAX = 64
+const BRANCH_MAX = 64
+const MAX_DEPTH = 32
+const ABBREVIATED_BYTES = 6
+
+class Node {
+  /** Leaf: the entries, in order. Branch: ids[i] is the first entry under children[i + 1]. */
+  ids: number[]
+  /** abbrs[i] is the abbreviation of ids[i]. */
+  abbrs: number[]
+  children: Node[] | null
+  next: Node | null = null
+  prev: Node | null = null
+  version = 0
+
+  constructor (ids: number[], abbrs: number[], children: Node[] | null) {
+    this.ids = ids
+    this.abbrs = abbrs
+    this.children = children
+  }
+}
+
+export class BTreeIndex {
+  private root: Node = new Node([], [], null)
+  private readonly firstLeaf: Node = this.root
+  private lastLeaf: Node = this.root
+  private readonly arena: EntryArena
+  private readonly icmp: InternalKeyComparator
+  private readonly abbreviate: boolean
+  // The descent path of the current insert, reused to avoid allocating per insert.
+  private readonly pathNodes: Node[] = new Array<Node>(MAX_DEPTH)
+  private readonly pathSlots: number[] = new Array<number>(MAX_DEPTH).fill(0)
+
+  constructor (arena: EntryArena, icmp: InternalKeyComparator) {
+    this.arena = arena
+    this.icmp = icmp
+    this.abbreviate = icmp.bytewise
+  }
+
+  insert (id: number): void {
+    const arena = this.arena
+    const buf = arena.buf
+    const start = arena.keyOffset[id]!
+    const end = start + arena.keyLength[id]!
+    const abbr = this.abbreviationOf(buf, start, end)
+    let node = this.root
+    let depth = 0
+    while (node.children !== null) {
+      const slot = this.search(node, abbr, buf, start, end, true)
+      this.pathNodes[depth] = node
+      this.pathSlots[depth] = slot
+      depth++
+      node = node.children[slot]!
+    }
+    const pos = this.search(node, abbr, buf, start, end, false)
+    const ids = node.ids
+    const abbrs = node.abbrs
+    ids.push(id)
+    abbrs.push(abbr)
+    for (let i = ids.length - 1; i > pos; i--) {
+      ids[i] = ids[i - 1]!
+      abbrs[i] = abbrs[i - 1]!
+    }
+    ids[pos] = id
+    abbrs[pos] = abbr
+    node.version++
+    if (ids.length > LEAF_MAX) this.splitLeaf(node, pos, depth)
+  }
+
+  /** Id of the first entry >= the internal key target[start, end), or -1. */
+  seekId (target: Uint8Array, start = 0, end = target.length): number {
+    const abbr = this.abbreviationOf(target, start, end)
+    const leaf = this.findLeaf(abbr, target, start, end)
+    const pos = this.search(leaf, abbr, target, start, end, false)
+    if (pos < leaf.ids.length) return leaf.ids[pos]!
+    return leaf.next === null ? -1 : leaf.next.ids[0]!
+  }
+
+  cursor (): BTreeCursor {
+    return new BTreeCursor(this)
+  }
+
+  /** @internal Positions `c` at the first entry >= target[start, end). */
+  locate (c: BTreeCursor, target: Uint8Array, start: number, end: number): void {
+    const abbr = this.abbreviationOf(target, start, end)
+    let leaf: Node | null = this.findLeaf(abbr, target, start, end)
+    let pos = this.search(leaf, abbr, target, start, end, false)
+    if (pos === leaf.ids.length) {
+      leaf = leaf.next
+      pos = 0
+    }
+    c.setPosition(leaf, pos)
+  }
+
+  /** @internal */
+  first (): Node | null {
+    return this.firstLeaf.ids.length === 0 ? null : this.firstLeaf
+  }
+
+  /** @internal */
+  last (): Node | null {
+    return this.lastLeaf.ids.length === 0 ? null : this.lastLeaf
+  }
+
+  /** @internal Repositions a cursor whose leaf changed, on the entry it was at. */
+  relocate (c: BTreeCursor, id: number): void {
+    const arena = this.arena
+    const start = arena.keyOffset[id]!
+    this.locate(c, arena.buf, start, start + arena.keyLength[id]!)
+  }
+
+  // The first 6 bytes of the user key, big-endian, zero-padded: an order-preserving summary
+  // (a < b implies abbr(a) <= abbr(b)) exact in a double. A target too short to hold a tag is
+  // all user key, as the comparator treats it.
+  private abbreviationOf (key: Uint8Array, start: number, end: number): number {
+    if (!this.abbreviate) return 0
+    const userEnd = end - start < TAG_SIZE ? end : end - TAG_SIZE
+    let a = 0
+    for (let i = start; i < start + ABBREVIATED_BYTES; i++) a = a * 256 + (i < userEnd ? key[i]! : 0)
+    return a
+  }
+
+  private findLeaf (abbr: number, target: Uint8Array, start: number, end: number): Node {
+    let node = this.root
+    while (node.children !== null) node = node.children[this.search(node, abbr, target, start, end, true)]!
+    return node
+  }
+
+  // Binary search of a node: the first index whose entry is >= target, or with `after` the
+  // first whose entry is > target (which is the child of a branch that may hold target).
+  private search (node: Node, abbr: number, target: Uint8Array, start: number, end: number, after: boolean): number {
+    const ids = node.ids
+    const abbrs = node.abbrs
+    const arena = this.arena
+    const buf = arena.buf
+    const offsets = arena.keyOffset
+    const lengths = arena.keyLength
+    const icmp = this.icmp
+    let lo = 0
+    let hi = ids.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const a = abbrs[mid]!
+      let c: number
+      if (a !== abbr) {
+        c = a < abbr ? -1 : 1
+      } else {
+        const id = ids[mid]!
+        const s = offsets[id]!
+        c = icmp.compareAt(buf, s, s + lengths[id]!, target, start, end)
+      }
+      if (c < 0 || (after && c === 0)) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  private splitLeaf (leaf: Node, insertedAt: number, depth: number): void {
+    const ids = leaf.ids
+    // Appending at the right edge (ascending keys) leaves full leaves behind instead of half
+    // empty ones.
+    const cut = insertedAt === ids.length - 1 && leaf.next === null ? ids.length - 1 : ids.length >>> 1
+    const right = new Node(ids.slice(cut), leaf.abbrs.slice(cut), null)
+    ids.length = cut
+    leaf.abbrs.length = cut
+    right.next = leaf.next
+    right.prev = leaf
+    if (leaf.next !== null) leaf.next.prev = right
+    else this.lastLeaf = right
+    leaf.next = right
+    this.insertIntoParent(leaf, right.ids[0]!, right.abbrs[0]!, right, depth)
+  }
+
+  // Adds `right` (whose first entry is `separator`) just after `left` in the parent at `depth - 1`.
+  private insertIntoParent (left: Node, separator: number, abbr: number, right: Node, depth: number): void {
+    if (depth === 0) {
+      this.root = new Node([separator], [abbr], [left, right])
+      return
+    }
+    const parent = this.pathNodes[depth - 1]!
+    const slot = this.pathSlots[depth - 1]!
+    const children = parent.children!
+    parent.ids.splice(slot, 0, separator)
+    parent.abbrs.splice(slot, 0, abbr)
+    children.splice(slot + 1, 0, right)
+    if (children.length <= BRANCH_MAX) return
+    const mid = parent.ids.length >>> 1
+    const promoted = parent.ids[mid]!
+    const promotedAbbr = parent.abbrs[mid]!
+    const sibling = new Node(parent.ids.slice(mid + 1), parent.abbrs.slice(mid + 1), children.slice(mid + 1))
+    parent.ids.length = mid
+    parent.abbrs.length = mid
+    children.length = mid + 1
+    this.insertIntoParent(parent, promoted, promotedAbbr, sibling, depth - 1)
+  }
+}
+
+/** A position in a BTreeIndex that survives later inserts. */
+export class BTreeCursor {
+  /** The entry under the cursor, or -1 when not positioned. */
+  id = -1
+  private leaf: Node | null = null
+  private pos = 0
+  private version = 0
+  private readonly tree: BTreeIndex
+
+  constructor (tree: BTreeIndex) {
+    this.tree = tree
+  }
+
+  /** @internal */
+  setPosition (leaf: Node | null, pos: number): void {
+    this.leaf = leaf
+    this.pos = pos
+    if (leaf === null) {
+      this.id = -1
+    } else {
+      this.version = leaf.version
+      this.id = leaf.ids[pos]!
+    }
+  }
+
+  seekToFirst (): void {
+    this.setPosition(this.tree.first(), 0)
+  }
+
+  seekToLast (): void {
+    const leaf = this.tree.last()
+    this.setPosition(leaf, leaf === null ? 0 : leaf.ids.length - 1)
+  }
+
+  seek (target: Uint8Array): void {
+    this.tree.locate(this, target, 0, target.length)
+  }
+
+  next (): void {
+    let leaf = this.leaf
+    if (leaf === null) return
+    if (leaf.version !== this.version) {
+      this.tree.relocate(this, this.id)
+      leaf = this.leaf!
+    }
+    const pos = this.pos + 1
+    if (pos < leaf.ids.length) this.setPosition(leaf, pos)
+    else this.setPosition(leaf.next, 0)
+  }
+
+  prev (): void {
+    let leaf = this.leaf
+    if (leaf === null) return
+    if (leaf.version !== this.version) {
+      this.tree.relocate(this, this.id)
+      leaf = this.leaf!
+    }
+    if (this.pos > 0) {
+      this.setPosition(leaf, this.pos - 1)
+    } else {
+      const p = leaf.prev
+      this.setPosition(p, p === null ? 0 : p.ids.length - 1)
+    }
+  }
+}
