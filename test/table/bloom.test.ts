@@ -1,0 +1,92 @@
+// The built-in bloom filter, after LevelDB's bloom_test: empty filter, small filter, and filters
+// over 1..10000 keys whose false-positive rate must stay under 2%.
+
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { encodeFixed32, utf8 } from '../../src/util/coding.js'
+import { BloomFilterPolicy, bloomHash, bloomMayContain } from '../../src/table/bloom.js'
+import { hex } from './helpers.js'
+
+function intKey (i: number): Uint8Array {
+  const b = new Uint8Array(4)
+  encodeFixed32(b, 0, i)
+  return b
+}
+
+function nextLength (length: number): number {
+  if (length < 10) return length + 1
+  if (length < 100) return length + 10
+  if (length < 1000) return length + 100
+  return length + 1000
+}
+
+describe('BloomFilterPolicy', () => {
+  const policy = new BloomFilterPolicy(10)
+
+  test('name and k', () => {
+    assert.equal(policy.name, 'leveldb.BuiltinBloomFilter2')
+    assert.equal(policy.k, 6)
+    assert.equal(new BloomFilterPolicy(1).k, 1)
+    assert.equal(new BloomFilterPolicy(100).k, 30)
+  })
+
+  test('EmptyFilter: matches nothing', () => {
+    const filter = policy.createFilter([])
+    assert.equal(filter.length, 9) // 64 bits minimum, plus k
+    assert.equal(policy.keyMayMatch(utf8('hello'), filter), false)
+    assert.equal(policy.keyMayMatch(utf8('world'), filter), false)
+  })
+
+  test('Small: added keys match, others do not', () => {
+    const filter = policy.createFilter([utf8('hello'), utf8('world')])
+    assert.equal(policy.keyMayMatch(utf8('hello'), filter), true)
+    assert.equal(policy.keyMayMatch(utf8('world'), filter), true)
+    assert.equal(policy.keyMayMatch(utf8('x'), filter), false)
+    assert.equal(policy.keyMayMatch(utf8('foo'), filter), false)
+  })
+
+  test('golden: foo, foo, k1 at 10 bits/key (reference Appendix A)', () => {
+    assert.equal(hex(policy.createFilter([utf8('foo'), utf8('foo'), utf8('k1')])), 'a8c91a0000000080' + '06')
+  })
+
+  test('VaryingLengths: no false negatives, false positives under 2%', () => {
+    let mediocre = 0
+    let good = 0
+    for (let length = 1; length <= 10000; length = nextLength(length)) {
+      const keys: Uint8Array[] = []
+      for (let i = 0; i < length; i++) keys.push(intKey(i))
+      const filter = policy.createFilter(keys)
+      assert.ok(filter.length <= Math.floor(length * 10 / 8) + 40, `filter of ${filter.length} bytes for ${length} keys`)
+      for (const k of keys) assert.equal(policy.keyMayMatch(k, filter), true, `false negative at length ${length}`)
+      let hits = 0
+      for (let i = 0; i < 10000; i++) if (policy.keyMayMatch(intKey(i + 1000000000), filter)) hits++
+      const rate = hits / 10000
+      assert.ok(rate <= 0.02, `false-positive rate ${rate} at length ${length}`)
+      if (rate > 0.0125) mediocre++
+      else good++
+    }
+    assert.ok(mediocre <= good / 5, `${mediocre} mediocre filters, ${good} good`)
+  })
+
+  test('short filters and reserved k values', () => {
+    assert.equal(policy.keyMayMatch(utf8('a'), new Uint8Array(0)), false)
+    assert.equal(policy.keyMayMatch(utf8('a'), new Uint8Array(1)), false)
+    const reserved = new Uint8Array(9)
+    reserved[8] = 31
+    assert.equal(policy.keyMayMatch(utf8('a'), reserved), true)
+  })
+
+  test('the stored k is used: filters written with other settings stay readable', () => {
+    const keys = [utf8('alpha'), utf8('beta'), utf8('gamma')]
+    const filter = new BloomFilterPolicy(20).createFilter(keys)
+    assert.equal(filter[filter.length - 1], 13)
+    for (const k of keys) assert.equal(policy.keyMayMatch(k, filter), true)
+  })
+
+  test('bloomHash/bloomMayContain probe a sub-range of a key the same way', () => {
+    const filter = policy.createFilter([utf8('user')])
+    const internal = utf8('user\x01\x02\x03\x04\x05\x06\x07\x08')
+    assert.equal(bloomMayContain(filter, bloomHash(internal, 0, internal.length - 8)), true)
+    assert.equal(bloomMayContain(filter, bloomHash(internal)), policy.keyMayMatch(internal, filter))
+  })
+})
