@@ -15,7 +15,7 @@ import { compareBytes } from '../src/util/coding.js'
 import { InternalKeyComparator, LookupKey, makeInternalKey, ValueType } from '../src/dbformat/internal-key.js'
 import { WriteBatch } from '../src/dbformat/write-batch.js'
 import { MemTable } from '../src/memtable/memtable.js'
-import { Random } from '../test/helpers/random.js'
+import { Random } from '../src/util/random.js'
 
 const quick = process.argv.includes('--quick')
 const N = quick ? 50_000 : 200_000

@@ -6,7 +6,9 @@
 import { performance } from 'node:perf_hooks'
 import { bytewiseComparator } from '../src/util/comparator.js'
 import { LruCache } from '../src/util/lru-cache.js'
-import type { RandomAccessFile, WritableFile } from '../src/env/env.js'
+import { MemEnv } from '../src/env/mem-env.js'
+import type { RandomAccessFile } from '../src/env/env.js'
+import { Random } from '../src/util/random.js'
 import { BlockBuilder } from '../src/table/block-builder.js'
 import { Block } from '../src/table/block.js'
 import { BloomFilterPolicy } from '../src/table/bloom.js'
@@ -19,17 +21,6 @@ const KEY_SIZE = 16
 const VALUE_SIZE = 100
 
 let sink = 0
-
-/** A deterministic generator, so runs compare. */
-function rng (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = Math.imul(s ^ (s >>> 15), s | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000
-  }
-}
 
 /** "%016d" keys, as db_bench writes them. */
 function makeKey (i: number): Uint8Array {
@@ -50,33 +41,6 @@ function makeValues (n: number, random: () => number): Uint8Array[] {
   return out
 }
 
-class MemoryFile implements WritableFile, RandomAccessFile {
-  private buf = new Uint8Array(1 << 20)
-  private length = 0
-
-  append (data: Uint8Array): void {
-    if (this.length + data.length > this.buf.length) {
-      const grown = new Uint8Array(Math.max(this.length + data.length, this.buf.length * 2))
-      grown.set(this.buf.subarray(0, this.length))
-      this.buf = grown
-    }
-    this.buf.set(data, this.length)
-    this.length += data.length
-  }
-
-  sync (): void {}
-  async syncAsync (): Promise<void> {}
-  close (): void {}
-
-  get size (): number {
-    return this.length
-  }
-
-  read (offset: number, length: number): Uint8Array {
-    return this.buf.slice(offset, Math.min(this.length, offset + length))
-  }
-}
-
 /** Median over `rounds` of operations per second; `run` does `n` operations and is timed whole. */
 function medianRate (rounds: number, n: number, run: () => void): number {
   run() // warm-up
@@ -90,21 +54,31 @@ function medianRate (rounds: number, n: number, run: () => void): number {
   return rates[Math.floor(rates.length / 2)]!
 }
 
-function buildTable (keys: Uint8Array[], values: Uint8Array[], compression: 'snappy' | 'none', bloom: boolean): MemoryFile {
-  const file = new MemoryFile()
+const env = new MemEnv()
+let tableCount = 0
+
+/** Builds a table in memory and returns it opened for reading. */
+function buildTable (keys: Uint8Array[], values: Uint8Array[], compression: 'snappy' | 'none', bloom: boolean): RandomAccessFile {
+  const path = `/bench/${++tableCount}.ldb`
+  env.createDir('/bench')
+  const file = env.newWritableFile(path)
   const builder = new TableBuilder(file, {
     comparator: bytewiseComparator, compression, filterPolicy: bloom ? new BloomFilterPolicy(10) : undefined
   })
   for (let i = 0; i < keys.length; i++) builder.add(keys[i]!, values[i]!)
   builder.finish()
-  return file
+  file.close()
+  const reader = env.newRandomAccessFile(path)
+  env.removeFile(path)
+  return reader
 }
 
 export function benchTable (quick: boolean): BenchRow[] {
   const rows: BenchRow[] = []
   const rounds = quick ? 3 : 7
   const n = quick ? 20000 : 100000
-  const random = rng(301)
+  const rnd = new Random(301)
+  const random = (): number => rnd.nextU32() / 0x1_0000_0000
   const keys: Uint8Array[] = []
   for (let i = 0; i < n; i++) keys.push(makeKey(i))
   const values = makeValues(n, random)

@@ -10,7 +10,7 @@ import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import { bytewiseComparator, type Comparator } from '../../src/util/comparator.js'
 import { compareBytes, decodeFixed64Big, fromUtf8, toHex, utf8 } from '../../src/util/coding.js'
 import type { InternalIterator } from '../../src/util/iterator.js'
-import { Random } from '../helpers/random.js'
+import { Random } from '../../src/util/random.js'
 
 const icmp = new InternalKeyComparator(bytewiseComparator)
 const reverse: Comparator = {

@@ -173,7 +173,7 @@ for (const [cname, build] of constructors) {
           for (let n = 0; n < 2000; n += n < 50 ? 1 : 200) {
             const entries: Entries = []
             for (let i = 0; i < n; i++) entries.push([rng.key(rng.skewed(4)), rng.printable(rng.skewed(5))])
-            runHarness(entries, cmp, build, interval, rng.next32())
+            runHarness(entries, cmp, build, interval, rng.nextU32())
           }
         })
       })

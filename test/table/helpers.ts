@@ -1,8 +1,9 @@
 // Test doubles and generators shared by the table tests: an in-memory writable file and
 // random-access file (independent of the engine's own in-memory Env), a comparator that orders
-// keys by their reversed bytes, and a small deterministic random generator.
+// keys by their reversed bytes, and key generators over the shared seeded random generator.
 
 import { concatBytes } from '../../src/util/coding.js'
+import { Random } from '../../src/util/random.js'
 import { bytewiseComparator, type Comparator } from '../../src/util/comparator.js'
 import type { RandomAccessFile, WritableFile } from '../../src/env/env.js'
 import { TableBuilder, type TableOptions } from '../../src/table/table-builder.js'
@@ -84,32 +85,8 @@ function reversed (b: Uint8Array): Uint8Array {
   return b.slice().reverse()
 }
 
-/** A deterministic generator (mulberry32): tests must replay exactly. */
-export class Rng {
-  private state: number
-
-  constructor (seed: number) {
-    this.state = seed >>> 0
-  }
-
-  /** Uniform in [0, 2^32). */
-  next32 (): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0
-    let t = this.state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
-  }
-
-  /** Uniform integer in [0, n). */
-  uniform (n: number): number {
-    return Math.floor((this.next32() / 0x1_0000_0000) * n)
-  }
-
-  oneIn (n: number): boolean {
-    return this.uniform(n) === 0
-  }
-
+/** The shared seeded generator, with the key and value shapes the table tests want. */
+export class Rng extends Random {
   /** Favours small numbers: uniform in [0, 2^k) for k uniform in [0, maxLog]. */
   skewed (maxLog: number): number {
     return this.uniform(2 ** this.uniform(maxLog + 1))

@@ -1,5 +1,5 @@
-// A small seeded PRNG (mulberry32) so that randomized tests are reproducible: every test that uses
-// it prints or names its seed, and the same seed replays the same run.
+// A small seeded PRNG (mulberry32): deterministic workloads for tests and benchmarks, and the
+// engine's own sampling decisions, replay exactly from a seed.
 
 export class Random {
   private state: number
