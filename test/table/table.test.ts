@@ -1,10 +1,9 @@
-// Table builder and reader: LevelDB's golden bytes (reference Appendix A), the table_test
-// ApproximateOffsetOf scenarios, get(), the filter and the block cache, and the reader's errors.
+// Table builder and reader: the table_test ApproximateOffsetOf scenarios, get(), the filter and the block cache, and the reader's errors.
 
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { compareBytes, concatBytes, encodeFixed32, encodeFixed64, fromHex, utf8 } from '../../src/util/coding.js'
-import { bytewiseComparator, type Comparator } from '../../src/util/comparator.js'
+import { compareBytes, concatBytes, encodeFixed32, utf8 } from '../../src/util/coding.js'
+import { bytewiseComparator } from '../../src/util/comparator.js'
 import { crc32c, maskCrc } from '../../src/util/crc32c.js'
 import { isCorruption, ShaleError } from '../../src/util/errors.js'
 import { LruCache } from '../../src/util/lru-cache.js'
@@ -15,95 +14,6 @@ import { decodeFooter, FOOTER_SIZE } from '../../src/table/format.js'
 import { TableBuilder } from '../../src/table/table-builder.js'
 import { Table, type BlockCacheKey } from '../../src/table/table.js'
 import { buildTableBytes, hex, MemoryRandomAccessFile, MemoryWritableFile, openTable, Rng } from './helpers.js'
-
-/** user key + fixed64 LE tag (seq << 8 | type), written out by hand as the brief asks. */
-function ikey (user: string, seq: number, type: number): Uint8Array {
-  const out = new Uint8Array(user.length + 8)
-  out.set(utf8(user))
-  encodeFixed64(out, user.length, seq * 256 + type)
-  return out
-}
-
-const MAX_SEEK_TAG = fromHex('01 ff ff ff ff ff ff ff')
-
-/**
- * Bytewise order (which sorts the three golden keys as the internal-key comparator does) with
- * LevelDB's internal-key index-key rule: shorten the user key and, if that changed it, append the
- * (max sequence, value-type-for-seek) tag. Only this makes the index key 'l'@max, as in the golden file.
- */
-const internalStyleBytewise: Comparator = {
-  name: 'shale.test.InternalStyleBytewise',
-  compare: compareBytes,
-  findShortestSeparator (start, limit) {
-    const userStart = start.subarray(0, start.length - 8)
-    const sep = bytewiseComparator.findShortestSeparator(userStart, limit.subarray(0, limit.length - 8))
-    if (sep.length < userStart.length && compareBytes(userStart, sep) < 0) return concatBytes([sep, MAX_SEEK_TAG])
-    return start
-  },
-  findShortSuccessor (key) {
-    const user = key.subarray(0, key.length - 8)
-    const succ = bytewiseComparator.findShortSuccessor(user)
-    if (succ.length < user.length && compareBytes(user, succ) < 0) return concatBytes([succ, MAX_SEEK_TAG])
-    return key
-  }
-}
-
-/** A policy that filters on the user key, as the engine's dbformat wrapper will. */
-function userKeyPolicy (inner: FilterPolicy): FilterPolicy {
-  return {
-    name: inner.name,
-    createFilter: (keys) => inner.createFilter(keys.map((k) => k.subarray(0, k.length - 8))),
-    keyMayMatch: (key, filter) => inner.keyMayMatch(key.subarray(0, key.length - 8), filter)
-  }
-}
-
-const goldenEntries: Array<[Uint8Array, Uint8Array]> = [
-  [ikey('foo', 3, 0), new Uint8Array(0)],
-  [ikey('foo', 1, 1), utf8('bar')],
-  [ikey('k1', 2, 1), utf8('v1')]
-]
-
-const goldenDataBlock =
-  '000b00' + hex(utf8('foo')) + '0003000000000000' +
-  '030803' + '0101000000000000' + hex(utf8('bar')) +
-  '000a02' + hex(utf8('k1')) + '0102000000000000' + hex(utf8('v1')) +
-  '00000000' + '01000000' + '00' + '24c66898'
-const goldenIndexBlock = '000902' + hex(utf8('l')) + '01ffffffffffffff' + '0033' + '00000000' + '01000000'
-
-describe('golden bytes (reference Appendix A)', () => {
-  test('000005.ldb: 144 bytes, compression off, no filter', () => {
-    const bytes = buildTableBytes(goldenEntries, { comparator: internalStyleBytewise, compression: 'none' })
-    const expected =
-      goldenDataBlock +
-      '0000000001000000' + '00' + 'c0f2a1b0' +
-      goldenIndexBlock + '00' + 'd88a2f26' +
-      '3808' + '4516' + '00'.repeat(36) + '57fb808b247547db'
-    assert.equal(bytes.length, 144)
-    assert.equal(hex(bytes), expected)
-  })
-
-  test('with a 10 bits/key bloom filter on user keys: 206 bytes', () => {
-    const bytes = buildTableBytes(goldenEntries, {
-      comparator: internalStyleBytewise, compression: 'none', filterPolicy: userKeyPolicy(new BloomFilterPolicy(10))
-    })
-    assert.equal(bytes.length, 206)
-    assert.equal(hex(bytes.subarray(0, 56)), goldenDataBlock)
-    assert.equal(hex(bytes.subarray(56, 79)), 'a8c91a0000000080' + '06' + '00000000' + '09000000' + '0b' + '00' + 'f851d051')
-    assert.equal(hex(bytes.subarray(79, 79 + 47)),
-      '002202' + hex(utf8('filter.leveldb.BuiltinBloomFilter2')) + '3812' + '00000000' + '01000000')
-    assert.equal(hex(bytes.subarray(126, 131)), '00' + 'e66fc294')
-    assert.equal(hex(bytes.subarray(131, 131 + 22)), goldenIndexBlock)
-    assert.equal(hex(bytes.subarray(158, 163)), '4f2f830116')
-    assert.equal(hex(bytes.subarray(198)), '57fb808b247547db')
-
-    // And it reads back, with the filter in use.
-    const { table } = openTable(bytes, { comparator: internalStyleBytewise, filterPolicy: userKeyPolicy(new BloomFilterPolicy(10)) })
-    assert.equal(table.hasFilter, true)
-    let got: string | undefined
-    table.get(ikey('k1', 2, 1), (k, v) => { got = hex(k) + '=' + hex(v) })
-    assert.equal(got, hex(ikey('k1', 2, 1)) + '=' + hex(utf8('v1')))
-  })
-})
 
 function randomString (rng: Rng, length: number): Uint8Array {
   return rng.printable(length)
