@@ -1,85 +1,821 @@
 // The engine: a database directory opened for reading and writing (doc/engine.md).
-// SKELETON: the signatures are the contract; the bodies are being written.
+//
+// State changes follow one rule: the VersionSet owns the set of live files, and changes it only
+// through logAndApply (MANIFEST record synced first, Version installed second). Writes go to the
+// log before the memtable; a full memtable becomes immutable behind a new log and is flushed to a
+// table by a background step; compactions run one at a time in another. Reads pin what they read
+// (memtables and a ref-counted Version) so files can change under them.
 
-import type { DBOptions } from './options.js'
+import type { DBOptions, ResolvedOptions } from './options.js'
+import { resolveOptions } from './options.js'
 import type { DBIteratorHandle, IteratorOptions, ReadOptions, Snapshot, WriteOptions } from './api.js'
-import type { WriteBatch } from '../dbformat/write-batch.js'
-import type { Env } from '../env/env.js'
+import { SnapshotList, snapshotSequence } from './snapshots.js'
+import { formatStats, newLevelStats, type LevelStats } from './properties.js'
+import { recoverLogs } from './recovery.js'
+import { runFlushJob } from './flush-job.js'
+import { runCompactionJob } from './compaction-job.js'
+import type { TableWriteOptions } from './table-output.js'
+import { DBIterator } from './db-iterator.js'
+import { UserIterator } from './user-iterator.js'
+import { WriteBatch } from '../dbformat/write-batch.js'
+import {
+  InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
+} from '../dbformat/internal-key.js'
+import { currentFileName, lockFileName, logFileName, parseFileName, tableFileName } from '../dbformat/filename.js'
+import { DELETED, MemTable } from '../memtable/memtable.js'
+import { VersionEdit, NUM_LEVELS, type NewFileEntry } from '../version/version-edit.js'
+import { VersionSet } from '../version/version-set.js'
+import { TableCache } from '../version/table-cache.js'
+import type { Compaction } from '../version/compaction.js'
+import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER } from '../version/policy.js'
+import type { GetStats, Version } from '../version/version.js'
+import { MergingIterator } from '../table/merging-iterator.js'
+import { BloomFilterPolicy } from '../table/bloom.js'
+import type { Block } from '../table/block.js'
+import type { BlockCacheKey } from '../table/table.js'
+import { LogWriter } from '../log/writer.js'
+import { type Env, type FileLock, type WritableFile, dirName, joinPath } from '../env/env.js'
+import { NodeEnv } from '../env/node-env.js'
+import { LruCache } from '../util/lru-cache.js'
+import { Mutex, Signal } from '../util/mutex.js'
+import { corruption, invalidArgument, ShaleError } from '../util/errors.js'
+import type { InternalIterator } from '../util/iterator.js'
+
+interface Writer {
+  /** Undefined for a forced memtable switch (flush()). */
+  batch: WriteBatch | undefined
+  sync: boolean
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+interface ManualCompaction {
+  level: number
+  begin: Uint8Array | undefined
+  end: Uint8Array | undefined
+}
+
+/** Group commit: a group holds at most this many bytes, less when the leader is small. */
+const MAX_GROUP_BYTES = 1 << 20
+
+function checkKey (key: unknown, what = 'key'): asserts key is Uint8Array {
+  if (!(key instanceof Uint8Array)) {
+    throw new ShaleError(what === 'key' ? 'LEVEL_INVALID_KEY' : 'LEVEL_INVALID_VALUE', `${what} must be a Uint8Array`)
+  }
+}
 
 export class DB {
+  readonly location: string
+  private readonly env: Env
+  private readonly options: ResolvedOptions
+  private readonly icmp = new InternalKeyComparator()
+  private readonly tableOptions: TableWriteOptions
+  private readonly tableCache: TableCache
+  private readonly blockCache: LruCache<BlockCacheKey, Block>
+  private readonly versions: VersionSet
+  private readonly snapshots = new SnapshotList()
+  private readonly pendingOutputs = new Set<number>()
+  private readonly stats: LevelStats[] = newLevelStats()
+  private readonly iterators = new Set<UserIterator>()
+  /** Each iterator samples reads at different offsets (reference section 8, read sampling). */
+  private iteratorSeed = 1
+  private lock: FileLock | undefined
+
+  private mem: MemTable
+  private imm: MemTable | undefined
+  private logFile: WritableFile | undefined
+  private log: LogWriter | undefined
+  private logNumber = 0
+  /** Whether the current log's directory entry is durable (contract 2 for the first sync write). */
+  private logDirSynced = false
+
+  /** The sticky background error (contract 8): once set, every write fails with it. */
+  private bgError: unknown
+  private closing = false
+  private closed = false
+
+  private readonly writers: Writer[] = []
+  private writing = false
+  private readonly compactionMutex = new Mutex()
+  private flushRunning: Promise<void> | undefined
+  private compactionScheduled = false
+  private compactionRunning = false
+  private readonly bgSignal = new Signal()
+
+  private constructor (location: string, env: Env, options: ResolvedOptions) {
+    this.location = location
+    this.env = env
+    this.options = options
+    this.tableOptions = {
+      blockSize: options.blockSize,
+      blockRestartInterval: options.blockRestartInterval,
+      compression: options.compression,
+      bloomBitsPerKey: options.bloomBitsPerKey
+    }
+    this.blockCache = new LruCache<BlockCacheKey, Block>(options.cacheSize)
+    this.tableCache = new TableCache(env, location, {
+      icmp: this.icmp,
+      filterPolicy: options.bloomBitsPerKey > 0 ? new InternalFilterPolicy(new BloomFilterPolicy(options.bloomBitsPerKey)) : undefined,
+      blockCache: this.blockCache,
+      maxOpenFiles: options.maxOpenFiles
+    })
+    this.versions = new VersionSet({
+      env,
+      dbname: location,
+      icmp: this.icmp,
+      tableCache: this.tableCache,
+      maxFileSize: options.maxFileSize,
+      maxManifestFileSize: options.maxManifestFileSize,
+      paranoidChecks: options.paranoidChecks
+    })
+    this.mem = this.newMemTable()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Open, close, destroy
+
   /** Opens (or creates) the database at `location`: lock, recover, replay logs, clean up. */
   static async open (location: string, options: DBOptions = {}): Promise<DB> {
-    void location; void options
-    throw new Error('not implemented')
+    if (typeof location !== 'string' || location === '') throw invalidArgument('location must be a non-empty string')
+    const resolved = resolveOptions(options)
+    const env = options.env ?? new NodeEnv()
+    const db = new DB(location, env, resolved)
+    try {
+      await db.recover()
+    } catch (err) {
+      db.releaseResources()
+      throw err
+    }
+    return db
+  }
+
+  private async recover (): Promise<void> {
+    const { env, location } = this
+    const isNew = !env.fileExists(currentFileName(location))
+    env.createDir(location)
+    // A new directory's own entry must survive power loss too.
+    if (isNew) env.syncDir(dirName(location))
+    this.lock = env.lockFile(lockFileName(location))
+
+    if (!env.fileExists(currentFileName(location))) {
+      if (!this.options.createIfMissing) {
+        throw invalidArgument(`${location}: does not exist (createIfMissing is false)`)
+      }
+      VersionSet.createNew(env, location, this.icmp)
+    } else if (this.options.errorIfExists) {
+      throw invalidArgument(`${location}: exists (errorIfExists is true)`)
+    }
+    this.versions.recover()
+
+    // Every file the recovered Version names must exist; any LevelDB name with that number counts.
+    const children = env.getChildren(location)
+    const expected = new Set<number>()
+    this.versions.addLiveFiles(expected)
+    const logs: number[] = []
+    for (const name of children) {
+      const parsed = parseFileName(name)
+      if (parsed === undefined) continue
+      expected.delete(parsed.number)
+      if (parsed.type === 'log' && (parsed.number >= this.versions.logNumber || parsed.number === this.versions.prevLogNumber)) {
+        logs.push(parsed.number)
+      }
+    }
+    if (expected.size > 0) {
+      const first = [...expected].sort((a, b) => a - b)[0]!
+      throw corruption(`${expected.size} missing files; e.g. ${tableFileName(location, first)}`)
+    }
+
+    // Replay logs newer than the MANIFEST into level-0 tables.
+    logs.sort((a, b) => a - b)
+    const edit = new VersionEdit()
+    const maxSequence = recoverLogs({
+      env,
+      dbname: location,
+      logs,
+      paranoidChecks: this.options.paranoidChecks,
+      writeBufferSize: this.options.writeBufferSize,
+      newMemTable: () => this.newMemTable(),
+      flush: (mem) => {
+        const out = this.writeLevel0Table(mem, undefined)
+        if (out !== undefined) edit.addFile(out.level, out.file)
+      },
+      markFileNumberUsed: (n) => { this.versions.markFileNumberUsed(n) }
+    })
+    if (maxSequence > this.versions.lastSequence) this.versions.lastSequence = maxSequence
+
+    this.openNewLog()
+    edit.prevLogNumber = 0
+    edit.logNumber = this.logNumber
+    await this.versions.logAndApply(edit)
+    for (const f of edit.newFiles) this.pendingOutputs.delete(f.file.number)
+    this.removeObsoleteFiles()
+    this.maybeScheduleCompaction()
   }
 
   /** Deletes every LevelDB file of a closed database and the directory if it is then empty. */
   static async destroy (location: string, options: { env?: Env } = {}): Promise<void> {
-    void location; void options
-    throw new Error('not implemented')
+    const env = options.env ?? new NodeEnv()
+    let names: string[]
+    try {
+      names = env.getChildren(location)
+    } catch {
+      return // Nothing there to destroy.
+    }
+    const lock = env.lockFile(lockFileName(location))
+    try {
+      for (const name of names) {
+        const parsed = parseFileName(name)
+        if (parsed === undefined || parsed.type === 'lock') continue
+        env.removeFile(joinPath(location, name))
+      }
+    } finally {
+      env.unlockFile(lock)
+    }
+    try { env.removeFile(lockFileName(location)) } catch { /* already gone */ }
+    try { env.removeDir(location) } catch { /* foreign files remain */ }
   }
 
-  readonly location: string = ''
+  /** Waits for background work, closes iterators and snapshots, and unlocks. Idempotent. */
+  async close (): Promise<void> {
+    if (this.closing) {
+      while (!this.closed) await this.bgSignal.wait()
+      return
+    }
+    this.closing = true
+    // Let queued writes finish (they were accepted before close was called).
+    while (this.writing || this.writers.length > 0) await this.bgSignal.wait()
+    if (this.flushRunning !== undefined) await this.flushRunning.catch(() => {})
+    await this.compactionMutex.run(() => {})
+    for (const it of [...this.iterators]) it.close()
+    this.snapshots.closeAll()
+    this.releaseResources()
+    this.closed = true
+    this.bgSignal.notifyAll()
+  }
+
+  private releaseResources (): void {
+    try { this.logFile?.close() } catch { /* closing anyway */ }
+    this.logFile = undefined
+    this.log = undefined
+    try { this.versions.close() } catch { /* closing anyway */ }
+    this.tableCache.close()
+    if (this.lock !== undefined) {
+      try { this.env.unlockFile(this.lock) } catch { /* closing anyway */ }
+      this.lock = undefined
+    }
+  }
+
+  private checkOpen (): void {
+    if (this.closing) throw new ShaleError('LEVEL_DATABASE_NOT_OPEN', 'database is not open')
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writes
 
   async put (key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void> {
-    void key; void value; void options
+    checkKey(key)
+    checkKey(value, 'value')
+    const batch = new WriteBatch()
+    batch.put(key, value)
+    await this.write(batch, options)
   }
 
   async del (key: Uint8Array, options?: WriteOptions): Promise<void> {
-    void key; void options
+    checkKey(key)
+    const batch = new WriteBatch()
+    batch.del(key)
+    await this.write(batch, options)
   }
 
-  /** Applies a batch atomically. The batch's sequence field is assigned by the engine. */
-  async write (batch: WriteBatch, options?: WriteOptions): Promise<void> {
-    void batch; void options
+  /**
+   * Applies a batch atomically. The engine assigns the batch's sequence (its header is
+   * overwritten). Resolves once the log record was handed to the OS (and, with sync, made durable)
+   * and the batch is visible to reads.
+   */
+  async write (batch: WriteBatch, options: WriteOptions = {}): Promise<void> {
+    this.checkOpen()
+    if (!(batch instanceof WriteBatch)) throw invalidArgument('write() takes a WriteBatch')
+    await this.enqueue(batch, options.sync === true)
   }
+
+  private async enqueue (batch: WriteBatch | undefined, sync: boolean): Promise<void> {
+    if (this.bgError !== undefined) throw this.bgError
+    await new Promise<void>((resolve, reject) => {
+      this.writers.push({ batch, sync, resolve, reject })
+      if (!this.writing) {
+        this.writing = true
+        // Writers issued in the same tick join one group.
+        queueMicrotask(() => { void this.processWrites() })
+      }
+    })
+  }
+
+  private async processWrites (): Promise<void> {
+    try {
+      while (this.writers.length > 0) {
+        const leader = this.writers[0]!
+        try {
+          await this.makeRoomForWrite(leader.batch === undefined)
+        } catch (err) {
+          this.writers.shift()
+          leader.reject(err)
+          continue
+        }
+        if (leader.batch === undefined) {
+          this.writers.shift()
+          leader.resolve()
+          continue
+        }
+        const group = this.takeGroup()
+        try {
+          await this.writeGroup(group)
+          for (const w of group) w.resolve()
+        } catch (err) {
+          for (const w of group) w.reject(err)
+        }
+      }
+    } finally {
+      this.writing = false
+      this.bgSignal.notifyAll()
+    }
+  }
+
+  /** The leader and the writers that can share its log record (reference section 5). */
+  private takeGroup (): Writer[] {
+    const leader = this.writers[0]!
+    const leaderSize = leader.batch!.byteSize
+    const maxSize = leaderSize <= 128 * 1024 ? leaderSize + 128 * 1024 : MAX_GROUP_BYTES
+    let size = leaderSize
+    let n = 1
+    while (n < this.writers.length) {
+      const w = this.writers[n]!
+      if (w.batch === undefined) break
+      // A sync write never rides in a group that will not be synced.
+      if (w.sync && !leader.sync) break
+      size += w.batch.byteSize
+      if (size > maxSize) break
+      n++
+    }
+    return this.writers.splice(0, n)
+  }
+
+  private async writeGroup (group: Writer[]): Promise<void> {
+    if (this.bgError !== undefined) throw this.bgError
+    let batch = group[0]!.batch!
+    if (group.length > 1) {
+      const merged = new WriteBatch()
+      for (const w of group) merged.append(w.batch!)
+      batch = merged
+    }
+    const sequence = this.versions.lastSequence + 1
+    batch.sequence = sequence
+    const sync = group[0]!.sync
+    try {
+      this.log!.addRecord(batch.contents())
+      if (sync) {
+        if (!this.logDirSynced) {
+          this.env.syncDir(this.location)
+          this.logDirSynced = true
+        }
+        await this.logFile!.syncAsync()
+      }
+    } catch (err) {
+      // The log may now hold a torn or unsynced record: refuse every later write rather than risk
+      // acknowledging one after a hole (contract 8). A reopen recovers what was acknowledged.
+      this.recordBackgroundError(err)
+      throw err
+    }
+    this.mem.addBatch(batch)
+    this.versions.lastSequence = sequence + batch.count - 1
+  }
+
+  /**
+   * Makes sure the memtable has room: delays a write by 1 ms when level 0 is crowded, waits when it
+   * is full or an immutable memtable is still being flushed, and otherwise switches to a new log
+   * and memtable once this one is full (or `force` asks for it).
+   */
+  private async makeRoomForWrite (force: boolean): Promise<void> {
+    let allowDelay = !force
+    for (;;) {
+      if (this.bgError !== undefined) throw this.bgError
+      const l0 = this.versions.numLevelFiles(0)
+      if (allowDelay && l0 >= L0_SLOWDOWN_WRITES_TRIGGER) {
+        allowDelay = false
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        continue
+      }
+      if (!force && this.mem.approximateMemoryUsage() <= this.options.writeBufferSize) return
+      if (this.imm !== undefined || l0 >= L0_STOP_WRITES_TRIGGER) {
+        this.maybeScheduleCompaction()
+        await this.bgSignal.wait()
+        continue
+      }
+      this.switchMemTable()
+      return
+    }
+  }
+
+  private switchMemTable (): void {
+    const oldFile = this.logFile!
+    try {
+      // Sync the old log first: a sync write to the new log must never survive a power loss that
+      // the unsynced tail of an older log did not (LevelDB issue 193).
+      oldFile.sync()
+      this.openNewLog()
+      oldFile.close()
+    } catch (err) {
+      this.recordBackgroundError(err)
+      throw err
+    }
+    this.imm = this.mem
+    this.mem = this.newMemTable()
+    this.maybeScheduleFlush()
+  }
+
+  private openNewLog (): void {
+    const number = this.versions.newFileNumber()
+    let file: WritableFile
+    try {
+      file = this.env.newWritableFile(logFileName(this.location, number))
+    } catch (err) {
+      this.versions.reuseFileNumber(number)
+      throw err
+    }
+    this.logFile = file
+    this.log = new LogWriter(file)
+    this.logNumber = number
+    this.logDirSynced = false
+  }
+
+  private newMemTable (): MemTable {
+    return new MemTable(this.icmp, { initialBytes: Math.min(this.options.writeBufferSize + (64 << 10), 64 << 20) })
+  }
+
+  private recordBackgroundError (err: unknown): void {
+    if (this.bgError === undefined) this.bgError = err
+    this.bgSignal.notifyAll()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
 
   async get (key: Uint8Array, options?: ReadOptions): Promise<Uint8Array | undefined> {
     return this.getSync(key, options)
   }
 
-  getSync (key: Uint8Array, options?: ReadOptions): Uint8Array | undefined {
-    void key; void options
-    return undefined
+  getSync (key: Uint8Array, options: ReadOptions = {}): Uint8Array | undefined {
+    this.checkOpen()
+    checkKey(key)
+    const sequence = options.snapshot !== undefined ? snapshotSequence(options.snapshot) : this.versions.lastSequence
+    const lookup = new LookupKey(key, sequence)
+    let found = this.mem.get(lookup)
+    if (found === undefined && this.imm !== undefined) found = this.imm.get(lookup)
+    if (found === undefined) {
+      const version = this.versions.current
+      version.ref()
+      try {
+        const stats: GetStats = { seekFile: undefined, seekFileLevel: -1 }
+        found = version.get(lookup, stats, { fillCache: options.fillCache ?? true })
+        if (version.updateStats(stats)) this.maybeScheduleCompaction()
+      } finally {
+        this.unrefVersion(version)
+      }
+    }
+    return found === undefined || found === DELETED ? undefined : found.slice()
   }
 
-  iterator (options?: IteratorOptions): DBIteratorHandle {
-    void options
-    throw new Error('not implemented')
+  iterator (options: IteratorOptions = {}): DBIteratorHandle {
+    this.checkOpen()
+    for (const k of ['gt', 'gte', 'lt', 'lte'] as const) {
+      if (options[k] !== undefined) checkKey(options[k])
+    }
+    const sequence = options.snapshot !== undefined ? snapshotSequence(options.snapshot) : this.versions.lastSequence
+    const children: InternalIterator[] = [this.mem.newIterator()]
+    if (this.imm !== undefined) children.push(this.imm.newIterator())
+    const version = this.versions.current
+    version.ref()
+    version.addIterators(children, { fillCache: options.fillCache ?? true })
+    const internal = new MergingIterator(this.icmp, children)
+    const dbIter = new DBIterator(this.icmp, internal, sequence, {
+      seed: this.iteratorSeed++,
+      onSample: (ikey) => { if (version.recordReadSample(ikey)) this.maybeScheduleCompaction() }
+    })
+    const it: UserIterator = new UserIterator(dbIter, this.icmp.user, options, () => {
+      this.iterators.delete(it)
+      this.unrefVersion(version)
+    })
+    this.iterators.add(it)
+    return it
   }
 
   snapshot (): Snapshot {
-    throw new Error('not implemented')
+    this.checkOpen()
+    return this.snapshots.create(this.versions.lastSequence)
   }
 
-  /** 'shale.stats', 'shale.sstables', 'shale.num-files-at-level<N>', 'shale.approximate-memory-usage'. */
+  /** Releases a Version; if it was the last holder of an old one, its files may now go. */
+  private unrefVersion (version: Version): void {
+    version.unref()
+    if (version !== this.versions.current && !this.closing) this.removeObsoleteFiles()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Properties and sizes
+
   getProperty (name: string): string | undefined {
-    void name
-    return undefined
+    this.checkOpen()
+    const v = this.versions
+    if (name.startsWith('shale.num-files-at-level')) {
+      const level = Number(name.slice('shale.num-files-at-level'.length))
+      if (!Number.isInteger(level) || level < 0 || level >= NUM_LEVELS) return undefined
+      return String(v.numLevelFiles(level))
+    }
+    switch (name) {
+      case 'shale.stats':
+        return formatStats(this.stats, (l) => v.numLevelFiles(l), (l) => v.numLevelBytes(l))
+      case 'shale.sstables':
+        return v.current.toString()
+      case 'shale.approximate-memory-usage':
+        return String(this.mem.approximateMemoryUsage() + (this.imm?.approximateMemoryUsage() ?? 0) + this.blockCache.totalCharge)
+      default:
+        return undefined
+    }
   }
 
   /** Approximate bytes of table files holding keys in [start, end). */
   approximateSize (start: Uint8Array, end: Uint8Array): number {
-    void start; void end
-    return 0
+    this.checkOpen()
+    checkKey(start)
+    checkKey(end)
+    const version = this.versions.current
+    version.ref()
+    try {
+      const a = this.versions.approximateOffsetOf(version, makeInternalKey(start, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK))
+      const b = this.versions.approximateOffsetOf(version, makeInternalKey(end, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK))
+      return b > a ? b - a : 0
+    } finally {
+      this.unrefVersion(version)
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Flush, compaction, background work
+
+  /** Flushes the memtable to a table and waits for it (LevelDB's TEST_CompactMemTable). */
+  async flush (): Promise<void> {
+    this.checkOpen()
+    await this.enqueue(undefined, false)
+    while (this.imm !== undefined && this.bgError === undefined) {
+      this.maybeScheduleFlush()
+      await this.bgSignal.wait()
+    }
+    if (this.bgError !== undefined) throw this.bgError
   }
 
   /** Flushes the memtable and compacts every level over [start, end] (undefined: unbounded). */
   async compactRange (start?: Uint8Array, end?: Uint8Array): Promise<void> {
-    void start; void end
+    this.checkOpen()
+    if (start !== undefined) checkKey(start)
+    if (end !== undefined) checkKey(end)
+    await this.flush()
+    let maxLevelWithFiles = 1
+    const current = this.versions.current
+    for (let level = 1; level < NUM_LEVELS; level++) {
+      if (current.overlapInLevel(level, start, end)) maxLevelWithFiles = level
+    }
+    for (let level = 0; level < maxLevelWithFiles; level++) await this.compactLevel(level, start, end)
   }
-
-  /** Flushes the memtable to a table and waits for it (LevelDB's TEST_CompactMemTable). */
-  async flush (): Promise<void> {}
 
   /** Compacts one level's files overlapping [start, end] into the next (LevelDB's TEST_CompactRange). */
   async compactLevel (level: number, start?: Uint8Array, end?: Uint8Array): Promise<void> {
-    void level; void start; void end
+    this.checkOpen()
+    if (!Number.isInteger(level) || level < 0 || level >= NUM_LEVELS - 1) throw invalidArgument(`cannot compact level ${level}`)
+    const manual: ManualCompaction = {
+      level,
+      begin: start === undefined ? undefined : makeInternalKey(start, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK),
+      end: end === undefined ? undefined : makeInternalKey(end, 0, ValueType.Deletion)
+    }
+    for (;;) {
+      if (this.bgError !== undefined) throw this.bgError
+      const done = await this.compactionMutex.run(async () => await this.runManualStep(manual))
+      if (done) break
+    }
+    this.maybeScheduleCompaction()
   }
 
-  /** Waits until no flush or compaction is pending or running. */
-  async waitForIdle (): Promise<void> {}
+  /** One manual compaction step; true when the whole range is done. */
+  private async runManualStep (manual: ManualCompaction): Promise<boolean> {
+    if (this.closed) return true
+    const c = this.versions.compactRange(manual.level, manual.begin, manual.end)
+    if (c === undefined) return true
+    const inputs = c.inputs[0]
+    const last = inputs[inputs.length - 1]!
+    try {
+      await this.runCompaction(c)
+    } finally {
+      c.releaseInputs()
+    }
+    this.removeObsoleteFiles()
+    // Inputs were capped: continue after the last key compacted.
+    if (manual.end !== undefined && this.icmp.compare(last.largest, manual.end) >= 0) return true
+    manual.begin = last.largest
+    return false
+  }
 
-  /** Waits for background work, closes iterators and snapshots, syncs nothing more, unlocks. */
-  async close (): Promise<void> {}
+  /** Waits until no write, flush or compaction is pending or running (or a background error stops them). */
+  async waitForIdle (): Promise<void> {
+    for (;;) {
+      if (this.bgError !== undefined || this.closed) return
+      this.maybeScheduleCompaction()
+      const busy = this.writing || this.writers.length > 0 || this.imm !== undefined ||
+        this.flushRunning !== undefined || this.compactionScheduled || this.compactionRunning ||
+        this.versions.needsCompaction()
+      if (!busy) return
+      await this.bgSignal.wait()
+    }
+  }
+
+  private maybeScheduleFlush (): void {
+    if (this.imm === undefined || this.flushRunning !== undefined || this.bgError !== undefined) return
+    this.flushRunning = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        this.compactMemTable()
+          .catch((err) => { if (!this.closed) this.recordBackgroundError(err) })
+          .finally(() => {
+            this.flushRunning = undefined
+            resolve()
+            this.bgSignal.notifyAll()
+            this.maybeScheduleCompaction()
+          })
+      })
+    })
+  }
+
+  /** Writes the immutable memtable to a table and records it, retiring the logs it came from. */
+  private async compactMemTable (): Promise<void> {
+    const imm = this.imm
+    if (imm === undefined) return
+    const edit = new VersionEdit()
+    const base = this.versions.current
+    base.ref()
+    let number: number | undefined
+    try {
+      const out = this.writeLevel0Table(imm, base)
+      if (out !== undefined) {
+        number = out.file.number
+        edit.addFile(out.level, out.file)
+      }
+    } finally {
+      this.unrefVersion(base)
+    }
+    // Logs older than the current one are no longer needed once this edit is durable.
+    edit.prevLogNumber = 0
+    edit.logNumber = this.logNumber
+    try {
+      await this.versions.logAndApply(edit)
+    } finally {
+      if (number !== undefined) this.pendingOutputs.delete(number)
+    }
+    this.imm = undefined
+    this.bgSignal.notifyAll()
+    this.removeObsoleteFiles()
+  }
+
+  /**
+   * Writes a memtable to a new table. With a base Version, the table is placed at the level
+   * LevelDB would choose (level 0 while a compaction runs, so that a table can never land inside
+   * the key range of a compaction's unpublished outputs); without one (recovery), at level 0. The
+   * number stays in pendingOutputs until the caller's edit is applied.
+   */
+  private writeLevel0Table (mem: MemTable, base: Version | undefined): NewFileEntry | undefined {
+    const started = performance.now()
+    const number = this.versions.newFileNumber()
+    this.pendingOutputs.add(number)
+    let meta
+    try {
+      meta = runFlushJob(this.env, this.location, mem.newIterator(), number, this.tableOptions)
+    } catch (err) {
+      this.pendingOutputs.delete(number)
+      throw err
+    }
+    if (meta === undefined) {
+      this.pendingOutputs.delete(number)
+      return undefined
+    }
+    let level = 0
+    if (base !== undefined && !this.compactionRunning) {
+      level = base.pickLevelForMemTableOutput(userKeyOf(meta.smallest), userKeyOf(meta.largest))
+    }
+    this.stats[level]!.add((performance.now() - started) * 1000, 0, meta.fileSize)
+    return { level, file: meta }
+  }
+
+  private maybeScheduleCompaction (): void {
+    if (this.compactionScheduled || this.closing || this.bgError !== undefined) return
+    if (this.imm !== undefined) this.maybeScheduleFlush()
+    if (!this.versions.needsCompaction()) return
+    this.compactionScheduled = true
+    setImmediate(() => {
+      this.compactionMutex.run(async () => {
+        this.compactionScheduled = false
+        if (this.closing || this.bgError !== undefined) return
+        const c = this.versions.pickCompaction()
+        if (c === undefined) return
+        try {
+          await this.runCompaction(c)
+        } finally {
+          c.releaseInputs()
+        }
+        this.removeObsoleteFiles()
+      }).catch((err) => {
+        this.compactionScheduled = false
+        if (!this.closed) this.recordBackgroundError(err)
+      }).finally(() => {
+        this.bgSignal.notifyAll()
+        this.maybeScheduleCompaction()
+      })
+    })
+  }
+
+  /** Runs a picked compaction: a trivial move as a MANIFEST edit alone, otherwise a compaction job. */
+  private async runCompaction (c: Compaction): Promise<void> {
+    this.compactionRunning = true
+    try {
+      if (!c.isManual && c.isTrivialMove()) {
+        const f = c.inputs[0][0]!
+        c.edit.removeFile(c.level, f.number)
+        c.edit.addFile(c.level + 1, f)
+        await this.versions.logAndApply(c.edit)
+        return
+      }
+      const outputs: number[] = []
+      const smallestSnapshot = this.snapshots.oldest() ?? this.versions.lastSequence
+      try {
+        const result = await runCompactionJob(this.env, this.tableCache, {
+          dbname: this.location,
+          spec: c.spec(),
+          smallestSnapshot,
+          table: this.tableOptions,
+          paranoidChecks: this.options.paranoidChecks
+        }, () => {
+          const n = this.versions.newFileNumber()
+          this.pendingOutputs.add(n)
+          outputs.push(n)
+          return n
+        })
+        c.addInputDeletions(c.edit)
+        for (const out of result.outputs) c.edit.addFile(c.level + 1, out)
+        await this.versions.logAndApply(c.edit)
+        this.stats[c.level + 1]!.add(result.micros, result.bytesRead, result.bytesWritten)
+      } finally {
+        for (const n of outputs) this.pendingOutputs.delete(n)
+      }
+    } finally {
+      this.compactionRunning = false
+    }
+  }
+
+  /**
+   * Deletes files nothing can read any more (reference section 7): logs older than the MANIFEST's
+   * log number, older MANIFESTs, and tables no live Version names and no job is writing. Names
+   * that are not LevelDB's are never touched. Skipped after a background error, when the on-disk
+   * state may be ahead of what the MANIFEST says.
+   */
+  private removeObsoleteFiles (): void {
+    if (this.bgError !== undefined || this.lock === undefined) return
+    const live = new Set(this.pendingOutputs)
+    this.versions.addLiveFiles(live)
+    const logNumber = this.versions.logNumber
+    const prevLogNumber = this.versions.prevLogNumber
+    const manifestNumber = this.versions.manifestFileNumber
+    let names: string[]
+    try {
+      names = this.env.getChildren(this.location)
+    } catch {
+      return
+    }
+    for (const name of names) {
+      const parsed = parseFileName(name)
+      if (parsed === undefined) continue
+      let keep: boolean
+      switch (parsed.type) {
+        case 'log': keep = parsed.number >= logNumber || parsed.number === prevLogNumber; break
+        case 'manifest': keep = parsed.number >= manifestNumber; break
+        case 'table':
+        case 'temp': keep = live.has(parsed.number); break
+        default: keep = true
+      }
+      if (keep) continue
+      if (parsed.type === 'table') this.tableCache.evict(parsed.number)
+      try {
+        this.env.removeFile(joinPath(this.location, name))
+      } catch {
+        // Left for the next pass.
+      }
+    }
+  }
+}
+
+function userKeyOf (internalKey: Uint8Array): Uint8Array {
+  return internalKey.subarray(0, internalKey.length - 8)
 }

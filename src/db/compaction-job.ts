@@ -1,0 +1,327 @@
+// The compaction job: merges the input tables of one compaction (level L and L+1), drops what no
+// reader can ever see again (reference section 9, doc/compaction.md), and writes the survivors to
+// new tables for level L+1, split by size and by overlap with level L+2. Everything it needs comes
+// in as arguments and everything it did goes out as the result, so that it can run in a worker
+// thread; the caller logs the VersionEdit (inputs removed, outputs added) and installs the Version.
+//
+// Until then it runs on the calling thread and gives the event loop back every few milliseconds,
+// so reads and writes keep being served while a large compaction is under way.
+
+import type { Env } from '../env/env.js'
+import { tableFileName } from '../dbformat/filename.js'
+import {
+  decodeTagSequence, type InternalKeyComparator, MAX_SEQUENCE, TAG_SIZE, ValueType
+} from '../dbformat/internal-key.js'
+import { ioError, isCorruption, withFile } from '../util/errors.js'
+import type { InternalIterator } from '../util/iterator.js'
+import { MergingIterator } from '../table/merging-iterator.js'
+import { CompactionOutputPolicy, type CompactionSpec } from '../version/compaction.js'
+import type { TableCache } from '../version/table-cache.js'
+import type { FileMetaData } from '../version/version-edit.js'
+import { removeTable, tableComparator, TableOutput, type TableWriteOptions } from './table-output.js'
+
+export interface CompactionJobInput {
+  dbname: string
+  spec: CompactionSpec
+  /** The oldest sequence any reader may still read at: the oldest snapshot, else the last sequence. */
+  smallestSnapshot: number
+  table: TableWriteOptions
+  /** Fail on a damaged input block instead of skipping it. Default false. */
+  paranoidChecks?: boolean
+  /**
+   * Stops the job at its next pause (for example when the database closes): outputs are removed
+   * and the signal's reason is thrown.
+   */
+  abortSignal?: AbortSignal
+}
+
+export interface CompactionJobResult {
+  /** The new tables, in key order; all belong to level spec.level + 1. */
+  outputs: FileMetaData[]
+  /** Total size of the input files. */
+  bytesRead: number
+  /** Total size of the outputs. */
+  bytesWritten: number
+  /** Entries read from the inputs (damaged blocks skipped contribute none). */
+  entriesRead: number
+  /** Entries the drop rules removed. */
+  entriesDropped: number
+  /**
+   * Input tables in which a damaged block was skipped (never with paranoidChecks). The entries of
+   * such a block are gone once the caller installs the result.
+   */
+  corruptionsSkipped: number
+  /** Wall-clock duration of the job. */
+  micros: number
+}
+
+/** How long the job computes before it lets the event loop run. */
+const SLICE_MS = 3
+/** Bytes of entries processed between two looks at the clock (a clock read is not free). */
+const CLOCK_CHECK_BYTES = 32 * 1024
+
+/**
+ * Runs the compaction described by `input.spec`. Inputs are read through `tableCache` without
+ * filling the block cache (a compaction reads each block once, and would evict what readers
+ * need), with checksums verified. Each output gets its number from `newFileNumber()` and is synced
+ * before the job returns, and the directory is synced once at the end, so the caller may name the
+ * outputs in a MANIFEST record at once. On any failure, every output written so far is removed and
+ * the error rethrown.
+ */
+export async function runCompactionJob (env: Env, tableCache: TableCache, input: CompactionJobInput,
+  newFileNumber: () => number): Promise<CompactionJobResult> {
+  const started = performance.now()
+  const { dbname, spec, smallestSnapshot } = input
+  const icmp = tableComparator(input.table)
+  const policy = new CompactionOutputPolicy(spec, icmp)
+  const paranoid = input.paranoidChecks ?? false
+
+  let corruptionsSkipped = 0
+  const onInputError = (file: FileMetaData, err: unknown): void => {
+    const located = withFile(err, tableFileName(dbname, file.number))
+    // Only damage is skipped: an I/O error says nothing about the data, and skipping it would
+    // delete entries that are intact on disk.
+    if (paranoid || !isCorruption(located)) throw located
+    corruptionsSkipped++
+  }
+  const open = (file: FileMetaData): InternalIterator =>
+    tableCache.newIterator(file.number, file.fileSize, { fillCache: false })
+  const runs: InternalIterator[] = []
+  if (spec.level === 0) {
+    // Level-0 files may overlap one another: each is merged on its own.
+    for (const file of spec.inputs[0]) runs.push(new SortedRun([file], icmp, open, onInputError))
+  } else if (spec.inputs[0].length > 0) {
+    runs.push(new SortedRun(spec.inputs[0], icmp, open, onInputError))
+  }
+  if (spec.inputs[1].length > 0) runs.push(new SortedRun(spec.inputs[1], icmp, open, onInputError))
+
+  let bytesRead = 0
+  for (const file of spec.inputs[0]) bytesRead += file.fileSize
+  for (const file of spec.inputs[1]) bytesRead += file.fileSize
+
+  const outputs: FileMetaData[] = []
+  let output: TableOutput | undefined
+  let entriesRead = 0
+  let entriesDropped = 0
+  const merged = new MergingIterator(icmp, runs)
+  try {
+    // The user key of the entries being walked, and the sequence of the last one seen. A newer
+    // entry always comes first, so once an entry visible to every reader has been seen, all the
+    // older ones of the same key are hidden from everyone.
+    let currentKey = new Uint8Array(64)
+    let currentKeyLength = -1
+    let lastSequenceForKey = MAX_SEQUENCE
+    let sliceStart = performance.now()
+    let bytesSinceClock = 0
+
+    for (merged.seekToFirst(); merged.valid(); merged.next()) {
+      // Views into the current input block; they stay valid across the pauses below because
+      // the merged iterator does not move until the loop's next().
+      const key = merged.key()
+      const value = merged.value()
+      entriesRead++
+      bytesSinceClock += key.length + value.length
+      if (bytesSinceClock >= CLOCK_CHECK_BYTES) {
+        bytesSinceClock = 0
+        if (performance.now() - sliceStart >= SLICE_MS) {
+          await pause(input.abortSignal)
+          sliceStart = performance.now()
+        }
+      }
+
+      // Asked for every key, dropped or not: the policy tracks how far the keys have passed
+      // through the grandparent files.
+      if (policy.shouldStopBefore(key) && output !== undefined) {
+        outputs.push(await output.finishAsync())
+        output = undefined
+      }
+
+      let drop = false
+      const userLength = key.length - TAG_SIZE
+      if (userLength < 0 || key[userLength]! > ValueType.Value) {
+        // Not an internal key. Kept, so that damage stays visible, and the next entry starts a
+        // new key: nothing may be judged hidden by an entry whose sequence is unknown.
+        currentKeyLength = -1
+        lastSequenceForKey = MAX_SEQUENCE
+      } else {
+        if (currentKeyLength < 0 || icmp.compareUserAt(key, 0, userLength, currentKey, 0, currentKeyLength) !== 0) {
+          if (currentKey.length < userLength) currentKey = new Uint8Array(Math.max(userLength, currentKey.length * 2))
+          currentKey.set(key.subarray(0, userLength))
+          currentKeyLength = userLength
+          lastSequenceForKey = MAX_SEQUENCE
+        }
+        const sequence = decodeTagSequence(key, userLength)
+        if (lastSequenceForKey <= smallestSnapshot) {
+          // Rule A: a newer entry of this key is visible to every reader and hides this one.
+          drop = true
+        } else if (key[userLength] === ValueType.Deletion && sequence <= smallestSnapshot &&
+          policy.isBaseLevelForKey(key.subarray(0, userLength))) {
+          // Rule B: every reader sees this deletion, the older entries it hides are dropped
+          // by rule A in this same pass, and no deeper level holds the key for it to hide.
+          drop = true
+        }
+        lastSequenceForKey = sequence
+      }
+
+      if (drop) {
+        entriesDropped++
+        continue
+      }
+      output ??= TableOutput.create(env, dbname, newFileNumber(), input.table)
+      output.add(key, value)
+      if (output.fileSize >= spec.maxOutputFileSize) {
+        outputs.push(await output.finishAsync())
+        output = undefined
+      }
+    }
+    merged.checkError()
+    if (output !== undefined) {
+      outputs.push(await output.finishAsync())
+      output = undefined
+    }
+    // One directory sync makes every output's entry durable before any MANIFEST record names it.
+    if (outputs.length > 0) env.syncDir(dbname)
+  } catch (err) {
+    output?.abandon()
+    for (const file of outputs) removeTable(env, dbname, file.number)
+    throw err
+  } finally {
+    try {
+      merged.close()
+    } catch {
+      // Closing the inputs cannot change the outcome.
+    }
+  }
+
+  let bytesWritten = 0
+  for (const file of outputs) bytesWritten += file.fileSize
+  return {
+    outputs,
+    bytesRead,
+    bytesWritten,
+    entriesRead,
+    entriesDropped,
+    corruptionsSkipped,
+    micros: Math.round((performance.now() - started) * 1000)
+  }
+}
+
+const nextMacrotask: () => Promise<void> = typeof setImmediate === 'function'
+  ? () => new Promise((resolve) => { setImmediate(resolve) })
+  : () => new Promise((resolve) => { setTimeout(resolve, 0) })
+
+/** Lets the event loop run (timers, I/O callbacks, other requests), then checks for an abort. */
+async function pause (signal: AbortSignal | undefined): Promise<void> {
+  await nextMacrotask()
+  if (signal?.aborted === true) {
+    throw signal.reason instanceof Error ? signal.reason : ioError('compaction aborted')
+  }
+}
+
+/**
+ * Files whose key ranges are disjoint and ordered (the files of one level above 0, or a single
+ * file), read one after another as one forward iterator: a merge over runs instead of over files
+ * keeps the merging heap small, and only one table of each run is open at a time.
+ *
+ * After every move it asks the current table's iterator for errors: the table iterator skips a
+ * damaged block and keeps the error, and `onError` decides at once whether that fails the job
+ * (by throwing) or is counted and passed over. Backward moves are not needed by a compaction.
+ */
+class SortedRun implements InternalIterator {
+  private readonly files: readonly FileMetaData[]
+  private readonly icmp: InternalKeyComparator
+  private readonly open: (file: FileMetaData) => InternalIterator
+  private readonly onError: (file: FileMetaData, err: unknown) => void
+  private position = -1
+  private current: InternalIterator | null = null
+  /** Whether the current table's error was already handed to onError (it keeps reporting it). */
+  private errorHandled = false
+
+  constructor (files: readonly FileMetaData[], icmp: InternalKeyComparator,
+    open: (file: FileMetaData) => InternalIterator, onError: (file: FileMetaData, err: unknown) => void) {
+    this.files = files
+    this.icmp = icmp
+    this.open = open
+    this.onError = onError
+  }
+
+  valid (): boolean {
+    return this.current !== null && this.current.valid()
+  }
+
+  key (): Uint8Array {
+    return this.current!.key()
+  }
+
+  value (): Uint8Array {
+    return this.current!.value()
+  }
+
+  seekToFirst (): void {
+    this.openAt(0)
+    this.current?.seekToFirst()
+    this.settle()
+  }
+
+  seek (target: Uint8Array): void {
+    let i = 0
+    while (i < this.files.length && this.icmp.compare(this.files[i]!.largest, target) < 0) i++
+    this.openAt(i)
+    this.current?.seek(target)
+    this.settle()
+  }
+
+  next (): void {
+    if (this.current === null) return
+    this.current.next()
+    this.settle()
+  }
+
+  seekToLast (): void {
+    throw new Error('SortedRun iterates forward only')
+  }
+
+  prev (): void {
+    throw new Error('SortedRun iterates forward only')
+  }
+
+  /** Errors were already handed to onError as they happened. */
+  checkError (): void {
+    this.checkCurrent()
+  }
+
+  close (): void {
+    this.openAt(this.files.length)
+  }
+
+  /** Moves on to the next table while the current one is exhausted. */
+  private settle (): void {
+    this.checkCurrent()
+    while (this.current !== null && !this.current.valid()) {
+      this.openAt(this.position + 1)
+      this.current?.seekToFirst()
+      this.checkCurrent()
+    }
+  }
+
+  private checkCurrent (): void {
+    if (this.current === null || this.errorHandled) return
+    try {
+      this.current.checkError()
+    } catch (err) {
+      this.errorHandled = true
+      this.onError(this.files[this.position]!, err)
+    }
+  }
+
+  private openAt (i: number): void {
+    if (this.current !== null) {
+      const old = this.current
+      this.current = null
+      old.close()
+    }
+    this.position = i
+    this.errorHandled = false
+    if (i < this.files.length) this.current = this.open(this.files[i]!)
+  }
+}
