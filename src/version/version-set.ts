@@ -10,7 +10,7 @@
 import type { Env, SequentialFile, WritableFile } from '../env/env.js'
 import { isNotFound, joinPath } from '../env/env.js'
 import { currentFileName, manifestFileName, parseFileName, setCurrentFile } from '../dbformat/filename.js'
-import type { InternalKeyComparator } from '../dbformat/internal-key.js'
+import { extractUserKey, type InternalKeyComparator } from '../dbformat/internal-key.js'
 import { LogReader } from '../log/reader.js'
 import { LogWriter } from '../log/writer.js'
 import { fromUtf8 } from '../util/coding.js'
@@ -530,12 +530,13 @@ export class VersionSet {
    * grandparents, and the compaction pointer.
    */
   private setupOtherInputs (v: Version, level: number, inputs0: FileMeta[], isManual: boolean): Compaction {
+    inputs0 = this.addBoundaryInputs(v.files[level]!, inputs0)
     let [smallest, largest] = this.range(inputs0)
-    let inputs1 = v.getOverlappingInputs(level + 1, smallest, largest)
+    let inputs1 = this.addBoundaryInputs(v.files[level + 1]!, v.getOverlappingInputs(level + 1, smallest, largest))
     let [allStart, allLimit] = this.range(inputs0, inputs1)
 
     if (inputs1.length > 0) {
-      const expanded0 = v.getOverlappingInputs(level, allStart, allLimit)
+      const expanded0 = this.addBoundaryInputs(v.files[level]!, v.getOverlappingInputs(level, allStart, allLimit))
       const limit = expandedCompactionByteSizeLimit(this.options.maxFileSize)
       if (expanded0.length > inputs0.length && totalFileSize(inputs1) + totalFileSize(expanded0) < limit) {
         const [newStart, newLimit] = this.range(expanded0)
@@ -567,6 +568,33 @@ export class VersionSet {
       isManual,
       maxOutputFileSize: this.options.maxFileSize
     })
+  }
+
+  /**
+   * Adds the files of `levelFiles` that continue the last user key of `inputs`: a file whose
+   * smallest key has the same user key as the inputs' largest key (an older version of it, since
+   * output splitting can cut one user key's versions across two files). Leaving such a file behind
+   * would let a compaction move the newer versions, or a deletion, below older ones that stay at
+   * this level, where a read finds the older first (LevelDB fixed this in 1.22, "boundary inputs").
+   */
+  private addBoundaryInputs (levelFiles: readonly FileMeta[], inputs: FileMeta[]): FileMeta[] {
+    if (inputs.length === 0) return inputs
+    let out = inputs
+    let [, largest] = this.range(inputs)
+    const user = this.icmp.user
+    for (;;) {
+      let boundary: FileMeta | undefined
+      for (const f of levelFiles) {
+        if (this.icmp.compare(f.smallest, largest) > 0 &&
+          user.compare(extractUserKey(f.smallest), extractUserKey(largest)) === 0 &&
+          (boundary === undefined || this.icmp.compare(f.smallest, boundary.smallest) < 0)) {
+          boundary = f
+        }
+      }
+      if (boundary === undefined || out.includes(boundary)) return out
+      out = [...out, boundary]
+      largest = boundary.largest
+    }
   }
 
   /** The smallest and largest internal keys over the files given (at least one file). */
