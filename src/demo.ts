@@ -1,89 +1,82 @@
-// `npm start [directory]`: writes a write-ahead log of batches and a sorted table into a directory
-// (./shale-data by default) with Shale's format layers, then reads both back and checks them.
-// The files are LevelDB's formats: `000001.log` and `000002.ldb`.
+// `npm start [directory]`: opens a real database (./shale-data by default) and does real work with
+// it: writes 200,000 entries one by one and in batches, reads them back by key and by scan,
+// overwrites and deletes some, compacts, closes, reopens and checks that everything is still
+// there. A second run opens what the first left behind. The directory is a LevelDB 1.20
+// database: classic-level opens it too.
 
 import { resolve } from 'node:path'
-import { NodeEnv } from './env/node-env.js'
-import { joinPath } from './env/env.js'
-import { LogWriter } from './log/writer.js'
-import { LogReader } from './log/reader.js'
+import { DB } from './db/db.js'
 import { WriteBatch } from './dbformat/write-batch.js'
-import { InternalFilterPolicy, InternalKeyComparator, makeInternalKey, parseInternalKey, ValueType } from './dbformat/internal-key.js'
-import { MemTable } from './memtable/memtable.js'
-import { TableBuilder } from './table/table-builder.js'
-import { Table } from './table/table.js'
-import { BloomFilterPolicy } from './table/bloom.js'
-import { bytesEqual, fromUtf8, utf8 } from './util/coding.js'
+import { fromUtf8, utf8 } from './util/coding.js'
 
 const dir = resolve(process.argv[2] ?? 'shale-data')
-const env = new NodeEnv()
-env.createDir(dir)
-const icmp = new InternalKeyComparator()
-const filterPolicy = new InternalFilterPolicy(new BloomFilterPolicy(10))
-const entries = 100_000
+const N = 200_000
+const key = (i: number): Uint8Array => utf8(`key${String(i).padStart(9, '0')}`)
+const value = (i: number, round: number): Uint8Array => utf8(`value ${i} of round ${round} `.padEnd(100, '.'))
 
-// 1. The write-ahead log: batches of 100 puts, as the engine will write them.
-const started = performance.now()
-const logPath = joinPath(dir, '000001.log')
-const logFile = env.newWritableFile(logPath)
-const log = new LogWriter(logFile)
-let sequence = 1
-const batch = new WriteBatch()
-for (let i = 0; i < entries; i += 100) {
-  batch.clear()
-  batch.sequence = sequence
-  for (let j = i; j < i + 100; j++) batch.put(utf8(`key${String(j).padStart(8, '0')}`), utf8(`value ${j} `.repeat(8)))
-  sequence += batch.count
-  log.addRecord(batch.contents())
+function rate (n: number, ms: number): string {
+  return `${Math.round(n / (ms / 1000)).toLocaleString('en-US')}/s`
 }
-logFile.sync()
-logFile.close()
-const wroteLog = performance.now()
 
-// 2. Replay the log into a memtable, as recovery does, and flush it to a table.
-const mem = new MemTable(icmp)
-const reader = new LogReader(env.newSequentialFile(logPath), {
-  fileName: logPath,
-  reporter: { corruption: (bytes, reason) => { throw new Error(`log damaged: ${bytes} bytes, ${reason}`) } }
-})
-let records = 0
-for (let r = reader.readRecord(); r !== null; r = reader.readRecord()) {
-  mem.addBatch(WriteBatch.fromContents(r))
-  records++
+async function main (): Promise<void> {
+  let t = performance.now()
+  let db = await DB.open(dir)
+  const previous = db.getSync(utf8('demo:round'))
+  const round = previous === undefined ? 1 : Number(fromUtf8(previous)) + 1
+  console.log(`directory   ${dir} (round ${round}, opened in ${(performance.now() - t).toFixed(0)} ms)`)
+  if (previous !== undefined) {
+    // What the previous run left must be intact.
+    const it = db.iterator({ gte: key(0), lt: key(N) })
+    let n = 0
+    for (let e = it.next(); e !== undefined; e = it.next()) n++
+    it.close()
+    console.log(`found       ${n} entries from round ${round - 1}`)
+  }
+
+  t = performance.now()
+  for (let i = 0; i < N / 2; i++) await db.put(key(i), value(i, round))
+  console.log(`put         ${N / 2} awaited puts: ${rate(N / 2, performance.now() - t)}`)
+
+  t = performance.now()
+  for (let i = N / 2; i < N; i += 1000) {
+    const batch = new WriteBatch()
+    for (let j = i; j < i + 1000; j++) batch.put(key(j), value(j, round))
+    await db.write(batch)
+  }
+  console.log(`batch       ${N / 2} entries in batches of 1000: ${rate(N / 2, performance.now() - t)}`)
+
+  t = performance.now()
+  let found = 0
+  for (let i = 0; i < N; i += 7) if (db.getSync(key(i)) !== undefined) found++
+  console.log(`get         ${found} of ${Math.ceil(N / 7)} keys found: ${rate(Math.ceil(N / 7), performance.now() - t)}`)
+
+  t = performance.now()
+  const it = db.iterator()
+  let scanned = 0
+  for (let batch = it.nextv(1000); batch.length > 0; batch = it.nextv(1000)) scanned += batch.length
+  it.close()
+  console.log(`scan        ${scanned} entries: ${rate(scanned, performance.now() - t)}`)
+
+  for (let i = 0; i < N; i += 10) await db.del(key(i))
+  await db.put(utf8('demo:round'), utf8(String(round)))
+  t = performance.now()
+  await db.compactRange()
+  console.log(`compact     ${(performance.now() - t).toFixed(0)} ms; files per level ${[0, 1, 2, 3, 4, 5, 6].map((l) => db.getProperty(`shale.num-files-at-level${l}`)).join(' ')}`)
+  await db.close()
+
+  db = await DB.open(dir)
+  let ok = true
+  for (let i = 0; i < N; i += 997) {
+    const got = db.getSync(key(i))
+    const want = i % 10 === 0 ? undefined : fromUtf8(value(i, round))
+    if ((got === undefined ? undefined : fromUtf8(got)) !== want) ok = false
+  }
+  console.log(`reopened    ${ok ? 'every sampled key as written' : 'MISMATCH'}; approximate size ${db.approximateSize(key(0), key(N))} bytes`)
+  await db.close()
+  if (!ok) process.exit(1)
 }
-const tablePath = joinPath(dir, '000002.ldb')
-const tableFile = env.newWritableFile(tablePath)
-const builder = new TableBuilder(tableFile, { comparator: icmp, compression: 'snappy', filterPolicy })
-const it = mem.newIterator()
-for (it.seekToFirst(); it.valid(); it.next()) builder.add(it.key(), it.value())
-const tableSize = builder.finish()
-tableFile.sync()
-tableFile.close()
-const wroteTable = performance.now()
 
-// 3. Read the table back: a full scan, and point lookups through the bloom filter.
-const table = Table.open(env.newRandomAccessFile(tablePath), tableSize, { comparator: icmp, filterPolicy, fileName: tablePath })
-const scan = table.newIterator()
-let scanned = 0
-for (scan.seekToFirst(); scan.valid(); scan.next()) scanned++
-scan.checkError()
-let found = 0
-for (let i = 0; i < entries; i += 97) {
-  const want = utf8(`key${String(i).padStart(8, '0')}`)
-  table.get(makeInternalKey(want, sequence, ValueType.Value), (k, v) => {
-    if (bytesEqual(parseInternalKey(k).userKey, want) && fromUtf8(v).startsWith(`value ${i} `)) found++
-  })
-}
-table.file.close()
-const done = performance.now()
-
-const expectedFound = Math.ceil(entries / 97)
-console.log(`directory        ${dir}`)
-console.log(`log              000001.log: ${records} batches, ${entries} puts, ${logFile.size} bytes, ${(wroteLog - started).toFixed(0)} ms`)
-console.log(`table            000002.ldb: ${scanned} entries, ${tableSize} bytes (Snappy, bloom filter), ${(wroteTable - wroteLog).toFixed(0)} ms from log replay`)
-console.log(`read back        full scan and ${found} of ${expectedFound} point lookups in ${(done - wroteTable).toFixed(0)} ms`)
-if (scanned !== entries || found !== expectedFound || records !== entries / 100) {
-  console.error('demo: what was read back differs from what was written')
+main().catch((err) => {
+  console.error(err)
   process.exit(1)
-}
-console.log('ok')
+})

@@ -1,5 +1,5 @@
-// The package entry point. The engine (DB) and the abstract-level adapter (ShaleLevel) build on
-// these layers; until they land, the format layers are the public surface.
+// The package entry point: the engine (DB) and, for those who build on them, the format layers
+// underneath it.
 
 export { ShaleError, type ShaleErrorCode } from './util/errors.js'
 export { bytewiseComparator, type Comparator } from './util/comparator.js'
@@ -23,3 +23,6 @@ export {
 export { WriteBatch } from './dbformat/write-batch.js'
 export { MemTable } from './memtable/memtable.js'
 export { VersionEdit, NUM_LEVELS, type FileMetaData } from './version/version-edit.js'
+export { DB } from './db/db.js'
+export type { DBOptions } from './db/options.js'
+export type { DBIteratorHandle, Entry, IteratorOptions, ReadOptions, Snapshot, WriteOptions } from './db/api.js'

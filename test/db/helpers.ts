@@ -5,7 +5,7 @@
 // internals. Those readers use only the file formats, never the engine's objects.
 
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DB } from '../../src/db/db.js'
@@ -530,6 +530,15 @@ export function truncateFile (env: Env, path: string, length: number): void {
 
 export function tempDir (prefix: string): string {
   return mkdtempSync(join(tmpdir(), `shale-${prefix}-`))
+}
+
+/**
+ * A directory on a memory file system (/dev/shm) where there is one, else as tempDir: for tests
+ * that check formats rather than durability, where a disk's fsyncs would only add time.
+ */
+export function memoryTempDir (prefix: string): string {
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
+  return mkdtempSync(join(base, `shale-${prefix}-`))
 }
 
 export function removeTempDir (dir: string): void {
