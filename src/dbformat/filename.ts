@@ -2,7 +2,7 @@
 // LevelDB's, so that either engine can open a directory the other wrote; names that do not parse
 // are foreign and never touched.
 
-import { type Env, joinPath } from '../env/env.js'
+import { type Env, joinPath, writeFileSynced } from '../env/env.js'
 import { utf8 } from '../util/coding.js'
 
 export type FileType = 'log' | 'table' | 'manifest' | 'current' | 'lock' | 'infoLog' | 'temp'
@@ -96,13 +96,7 @@ export function setCurrentFile (env: Env, dir: string, manifestNumber: number): 
   const tmp = tempFileName(dir, manifestNumber)
   const contents = utf8(`MANIFEST-${numbered(manifestNumber)}\n`)
   try {
-    const file = env.newWritableFile(tmp)
-    try {
-      file.append(contents)
-      file.sync()
-    } finally {
-      file.close()
-    }
+    writeFileSynced(env, tmp, contents)
     env.renameFile(tmp, currentFileName(dir))
   } catch (err) {
     try { env.removeFile(tmp) } catch { /* the temp file may not exist */ }

@@ -140,3 +140,14 @@ export function dirName (path: string): string {
 export function baseName (path: string): string {
   return path.slice(path.lastIndexOf('/') + 1)
 }
+
+/** Creates (or replaces) `path` holding exactly `data`, synced. The entry is durable only after syncDir. */
+export function writeFileSynced (env: Env, path: string, data: Uint8Array): void {
+  const file = env.newWritableFile(path)
+  try {
+    file.append(data)
+    file.sync()
+  } finally {
+    file.close()
+  }
+}

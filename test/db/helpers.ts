@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { DB } from '../../src/db/db.js'
 import type { DBOptions } from '../../src/db/options.js'
 import type { DBIteratorHandle, Entry, IteratorOptions, Snapshot } from '../../src/db/api.js'
-import { joinPath, type Env } from '../../src/env/env.js'
+import { joinPath, writeFileSynced, type Env } from '../../src/env/env.js'
 import { MemEnv } from '../../src/env/mem-env.js'
 import { parseFileName, sstTableFileName, tableFileName } from '../../src/dbformat/filename.js'
 import { InternalKeyComparator, parseInternalKey, ValueType } from '../../src/dbformat/internal-key.js'
@@ -516,14 +516,7 @@ export function maxNextLevelOverlappingBytes (env: Env, dir: string): number {
 
 /** A whole file's bytes replaced by its first `length` bytes (a torn tail). */
 export function truncateFile (env: Env, path: string, length: number): void {
-  const data = env.readFile(path).slice(0, length)
-  const file = env.newWritableFile(path)
-  try {
-    file.append(data)
-    file.sync()
-  } finally {
-    file.close()
-  }
+  writeFileSynced(env, path, env.readFile(path).slice(0, length))
 }
 
 // ---- Real directories, for the runs on NodeEnv

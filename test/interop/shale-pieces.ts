@@ -13,7 +13,8 @@ import {
 } from '../../src/dbformat/internal-key.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import { VersionEdit, NUM_LEVELS, type FileMetaData } from '../../src/version/version-edit.js'
-import { fromUtf8, utf8 } from '../../src/util/coding.js'
+import { fromUtf8 } from '../../src/util/coding.js'
+import { setCurrentFile } from '../../src/dbformat/filename.js'
 
 export const env = new NodeEnv()
 export const icmp = new InternalKeyComparator()
@@ -126,20 +127,14 @@ export function writeTable (path: string, entries: Array<[Uint8Array, Uint8Array
   return size
 }
 
-/** Writes a MANIFEST holding `edits`, and CURRENT naming it, the way LevelDB's SetCurrentFile does. */
+/** Writes a MANIFEST holding `edits`, and points CURRENT at it. */
 export function writeManifest (dir: string, number: number, edits: VersionEdit[]): void {
   const file = env.newWritableFile(joinPath(dir, manifestName(number)))
   const writer = new LogWriter(file)
   for (const e of edits) writer.addRecord(e.encode())
   file.sync()
   file.close()
-  const tmp = joinPath(dir, `${String(number).padStart(6, '0')}.dbtmp`)
-  const cur = env.newWritableFile(tmp)
-  cur.append(utf8(`${manifestName(number)}\n`))
-  cur.sync()
-  cur.close()
-  env.renameFile(tmp, joinPath(dir, 'CURRENT'))
-  env.syncDir(dir)
+  setCurrentFile(env, dir, number)
 }
 
 /** Writes a write-ahead log of batches. */
