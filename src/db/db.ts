@@ -12,6 +12,8 @@ import type { DBIteratorHandle, IteratorOptions, ReadOptions, Snapshot, WriteOpt
 import { SnapshotList, snapshotSequence } from './snapshots.js'
 import { formatStats, newLevelStats, type LevelStats } from './properties.js'
 import { recoverLogs } from './recovery.js'
+import { deleteObsoleteFiles } from './obsolete-files.js'
+import { destroyDB } from './destroy.js'
 import { runFlushJob } from './flush-job.js'
 import { runCompactionJob } from './compaction-job.js'
 import type { TableWriteOptions } from './table-output.js'
@@ -34,7 +36,7 @@ import { BloomFilterPolicy } from '../table/bloom.js'
 import type { Block } from '../table/block.js'
 import type { BlockCacheKey } from '../table/table.js'
 import { LogWriter } from '../log/writer.js'
-import { type Env, type FileLock, type WritableFile, dirName, joinPath } from '../env/env.js'
+import { type Env, type FileLock, type WritableFile, dirName } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { LruCache } from '../util/lru-cache.js'
 import { Mutex, Signal } from '../util/mutex.js'
@@ -214,25 +216,7 @@ export class DB {
 
   /** Deletes every LevelDB file of a closed database and the directory if it is then empty. */
   static async destroy (location: string, options: { env?: Env } = {}): Promise<void> {
-    const env = options.env ?? new NodeEnv()
-    let names: string[]
-    try {
-      names = env.getChildren(location)
-    } catch {
-      return // Nothing there to destroy.
-    }
-    const lock = env.lockFile(lockFileName(location))
-    try {
-      for (const name of names) {
-        const parsed = parseFileName(name)
-        if (parsed === undefined || parsed.type === 'lock') continue
-        env.removeFile(joinPath(location, name))
-      }
-    } finally {
-      env.unlockFile(lock)
-    }
-    try { env.removeFile(lockFileName(location)) } catch { /* already gone */ }
-    try { env.removeDir(location) } catch { /* foreign files remain */ }
+    destroyDB(options.env ?? new NodeEnv(), location)
   }
 
   /** Waits for background work, closes iterators and snapshots, and unlocks. Idempotent. */
@@ -776,43 +760,19 @@ export class DB {
   }
 
   /**
-   * Deletes files nothing can read any more (reference section 7): logs older than the MANIFEST's
-   * log number, older MANIFESTs, and tables no live Version names and no job is writing. Names
-   * that are not LevelDB's are never touched. Skipped after a background error, when the on-disk
-   * state may be ahead of what the MANIFEST says.
+   * Deletes files nothing can read any more (obsolete-files.ts). Skipped after a background error,
+   * when the files may be ahead of what the MANIFEST says.
    */
   private removeObsoleteFiles (): void {
     if (this.bgError !== undefined || this.lock === undefined) return
     const live = new Set(this.pendingOutputs)
     this.versions.addLiveFiles(live)
-    const logNumber = this.versions.logNumber
-    const prevLogNumber = this.versions.prevLogNumber
-    const manifestNumber = this.versions.manifestFileNumber
-    let names: string[]
-    try {
-      names = this.env.getChildren(this.location)
-    } catch {
-      return
-    }
-    for (const name of names) {
-      const parsed = parseFileName(name)
-      if (parsed === undefined) continue
-      let keep: boolean
-      switch (parsed.type) {
-        case 'log': keep = parsed.number >= logNumber || parsed.number === prevLogNumber; break
-        case 'manifest': keep = parsed.number >= manifestNumber; break
-        case 'table':
-        case 'temp': keep = live.has(parsed.number); break
-        default: keep = true
-      }
-      if (keep) continue
-      if (parsed.type === 'table') this.tableCache.evict(parsed.number)
-      try {
-        this.env.removeFile(joinPath(this.location, name))
-      } catch {
-        // Left for the next pass.
-      }
-    }
+    deleteObsoleteFiles(this.env, this.location, {
+      liveTables: live,
+      logNumber: this.versions.logNumber,
+      prevLogNumber: this.versions.prevLogNumber,
+      manifestNumber: this.versions.manifestFileNumber
+    }, (table) => { this.tableCache.evict(table) })
   }
 }
 
