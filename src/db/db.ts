@@ -14,6 +14,7 @@ import { formatStats, newLevelStats, type LevelStats } from './properties.js'
 import { recoverLogs } from './recovery.js'
 import { deleteObsoleteFiles } from './obsolete-files.js'
 import { destroyDB } from './destroy.js'
+import { repairDB } from './repair.js'
 import { runFlushJob } from './flush-job.js'
 import { runCompactionJob } from './compaction-job.js'
 import type { TableWriteOptions } from './table-output.js'
@@ -219,6 +220,14 @@ export class DB {
     destroyDB(options.env ?? new NodeEnv(), location)
   }
 
+  /**
+   * Rebuilds the MANIFEST of a closed database from its tables and logs, keeping every intact
+   * record (doc/repair.md). Takes the lock, so it fails on an open database.
+   */
+  static async repair (location: string, options: DBOptions = {}): Promise<void> {
+    await repairDB(options.env ?? new NodeEnv(), location, options)
+  }
+
   /** Waits for background work, closes iterators and snapshots, and unlocks. Idempotent. */
   async close (): Promise<void> {
     if (this.closing) {
@@ -257,17 +266,14 @@ export class DB {
   // Writes
 
   async put (key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void> {
-    checkKey(key)
-    checkKey(value, 'value')
     const batch = new WriteBatch()
-    batch.put(key, value)
+    batch.put(key, value) // validates both
     await this.write(batch, options)
   }
 
   async del (key: Uint8Array, options?: WriteOptions): Promise<void> {
-    checkKey(key)
     const batch = new WriteBatch()
-    batch.del(key)
+    batch.del(key) // validates the key
     await this.write(batch, options)
   }
 

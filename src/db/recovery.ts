@@ -37,7 +37,9 @@ export function recoverLogs (o: LogRecoveryOptions): number {
       fileName: path,
       reporter: {
         corruption: (bytes, reason, error) => {
-          if (o.paranoidChecks) throw error
+          // A failed read is not damage: dropping the rest of the log would lose acknowledged
+          // writes (and the log is deleted once its memtable is flushed). Fail the open instead.
+          if (o.paranoidChecks || error.code !== 'LEVEL_CORRUPTION') throw error
           o.onDropped?.(path, bytes, reason)
         }
       }

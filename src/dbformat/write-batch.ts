@@ -9,7 +9,7 @@
 // re-encoding. Operation i of the batch gets sequence number `sequence + i`.
 
 import { ByteWriter, Cursor, decodeFixed32, decodeFixed64, encodeFixed32, encodeFixed64, encodeVarint } from '../util/coding.js'
-import { corruption, isCorruption } from '../util/errors.js'
+import { corruption, isCorruption, ShaleError } from '../util/errors.js'
 import { ValueType } from './internal-key.js'
 
 export const WRITE_BATCH_HEADER_SIZE = 12
@@ -45,6 +45,9 @@ export class WriteBatch {
   }
 
   put (key: Uint8Array, value: Uint8Array): void {
+    // TypedArray.set accepts any array-like, so a string would silently become zero bytes.
+    if (!(key instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array')
+    if (!(value instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_VALUE', 'value must be a Uint8Array')
     const w = this.rep
     // One capacity check per operation; then the record is written in place.
     w.ensure(1 + MAX_VARINT32 + key.length + MAX_VARINT32 + value.length)
@@ -61,6 +64,7 @@ export class WriteBatch {
   }
 
   del (key: Uint8Array): void {
+    if (!(key instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array')
     const w = this.rep
     w.ensure(1 + MAX_VARINT32 + key.length)
     const buf = w.buf
