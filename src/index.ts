@@ -1,5 +1,5 @@
-// The package entry point: the engine (DB) and, for those who build on them, the format layers
-// underneath it.
+// The package entry point: the abstract-level database (ShaleLevel), the engine (DB) and, for
+// those who build on them, the format layers underneath it.
 
 export { ShaleError, type ShaleErrorCode } from './util/errors.js'
 export { bytewiseComparator, type Comparator } from './util/comparator.js'
@@ -26,3 +26,7 @@ export { VersionEdit, NUM_LEVELS, type FileMetaData } from './version/version-ed
 export { DB } from './db/db.js'
 export type { DBOptions } from './db/options.js'
 export type { DBIteratorHandle, Entry, IteratorOptions, ReadOptions, Snapshot, WriteOptions } from './db/api.js'
+export {
+  ShaleLevel, type ShaleLevelOptions, type ShaleOpenOptions, type ShaleEngineOptions, type ShaleReadOptions,
+  type ShaleWriteOptions
+} from './level/shale-level.js'

@@ -1,0 +1,277 @@
+// abstract-level iterators (entries, keys, values) over the engine's synchronous iterator.
+//
+// The engine iterator is created by the database when abstract-level asks for one, so it pins the
+// memtables and the Version current at that moment: that is the implicit snapshot abstract-level
+// requires ("an iterator, upon creation, will synchronously create a snapshot").
+//
+// Reads are asynchronous only in form. Each one that touches the engine first yields a microtask,
+// so that an abort signal fired right after the call (the "in-progress read" of abstract-level's
+// signal contract) is seen before any entry is returned. A long nextv() or all() reads in chunks
+// and gives the event loop a turn whenever it has held it for more than a few milliseconds; the
+// signal is checked again after each such turn.
+//
+// next() reads ahead, as classic-level does, because a promise per entry costs more than the
+// entry: the first next() after creation or seek() reads one entry, later ones read 16, then 256,
+// then 1000 at a time. seek() drops what was read ahead. The engine iterator gets no limit:
+// entries read ahead and dropped by a seek would count against it; abstract-level enforces the
+// limit, and read-ahead never goes past it.
+
+import { AbstractIterator, AbstractKeyIterator, AbstractValueIterator } from 'abstract-level'
+import type { AbstractIteratorOptions, AbstractKeyIteratorOptions, AbstractValueIteratorOptions } from 'abstract-level'
+import type { DBIteratorHandle, Entry, IteratorOptions } from '../db/api.js'
+import { boundToBytes, decoderFor, toBytes, type Decoder } from './formats.js'
+import type { DB } from '../db/db.js'
+import { LevelAbortError, snapshotNotOpen } from './errors.js'
+import { engineSnapshotOf, ShaleSnapshot } from './snapshot.js'
+
+/** What abstract-level passes to _iterator(), _keys() and _values() (encoded, normalised). */
+export interface PrivateIteratorOptions {
+  gt?: unknown
+  gte?: unknown
+  lt?: unknown
+  lte?: unknown
+  reverse: boolean
+  /** -1 for no limit. */
+  limit: number
+  keys?: boolean
+  values?: boolean
+  keyEncoding: string
+  valueEncoding?: string
+  signal?: AbortSignal | null
+  snapshot?: unknown
+  fillCache?: boolean
+}
+
+/** Entries read from the engine per call while filling a large nextv() or all(). */
+const CHUNK = 1000
+/** How far next() reads ahead grows: x16 per refill, from 1 up to CHUNK. */
+const READ_AHEAD_GROWTH = 16
+/** After this many milliseconds of synchronous reading, a long read yields to the event loop. */
+const TIME_SLICE_MS = 8
+
+/**
+ * The engine iterator's options for a private iterator (or clear) request. Iterators leave the
+ * limit to abstract-level (see above); clear() passes it down.
+ */
+export function engineIteratorOptions (options: PrivateIteratorOptions, keys: boolean, values: boolean, withLimit: boolean): IteratorOptions {
+  const out: IteratorOptions = {
+    reverse: options.reverse === true,
+    limit: withLimit && options.limit >= 0 ? options.limit : undefined,
+    keys,
+    values,
+    snapshot: engineSnapshotOf(options.snapshot),
+    fillCache: options.fillCache !== false
+  }
+  // Only bounds the caller set; `'gt' in options` with an undefined value is refused, not ignored.
+  if ('gt' in options) out.gt = boundToBytes(options.gt, 'gt')
+  if ('gte' in options) out.gte = boundToBytes(options.gte, 'gte')
+  if ('lt' in options) out.lt = boundToBytes(options.lt, 'lt')
+  if ('lte' in options) out.lte = boundToBytes(options.lte, 'lte')
+  return out
+}
+
+/**
+ * The engine iterator for a private iterator request. abstract-level lets an iterator be created
+ * with a snapshot that is already closed and fails its first read with LEVEL_SNAPSHOT_NOT_OPEN;
+ * such an iterator gets a handle that fails every read the same way and holds nothing.
+ */
+export function openEngineIterator (engine: DB, options: PrivateIteratorOptions, keys: boolean, values: boolean): DBIteratorHandle {
+  const snapshot = options.snapshot
+  if (snapshot instanceof ShaleSnapshot && snapshot.released) return new ClosedSnapshotHandle()
+  return engine.iterator(engineIteratorOptions(options, keys, values, false))
+}
+
+class ClosedSnapshotHandle implements DBIteratorHandle {
+  closed = false
+  next (): Entry | undefined { throw snapshotNotOpen() }
+  nextv (): Entry[] { throw snapshotNotOpen() }
+  all (): Entry[] { throw snapshotNotOpen() }
+  seek (): void {}
+  close (): void { this.closed = true }
+}
+
+function yieldToEventLoop (): Promise<void> {
+  return new Promise((resolve) => { setImmediate(resolve) })
+}
+
+/**
+ * The engine iterator with the abort, time-slicing and read-ahead rules above; shared by the
+ * three kinds. `shape` turns an engine entry into what the iterator yields (it may reuse the
+ * entry's array); `remaining` is how many more items abstract-level's limit allows.
+ */
+class ReadCursor<T> {
+  private readonly handle: DBIteratorHandle
+  private readonly signal: AbortSignal | null
+  private readonly shape: (entry: Entry) => T
+  private readonly remaining: () => number
+  private ahead: Entry[] = []
+  private aheadPos = 0
+  private readAhead = 1
+
+  constructor (handle: DBIteratorHandle, signal: AbortSignal | null | undefined, shape: (entry: Entry) => T, remaining: () => number) {
+    this.handle = handle
+    this.signal = signal ?? null
+    this.shape = shape
+    this.remaining = remaining
+  }
+
+  async next (): Promise<T | undefined> {
+    if (this.aheadPos < this.ahead.length) return this.shape(this.ahead[this.aheadPos++]!)
+    await this.pause()
+    const want = Math.max(1, Math.min(this.readAhead, this.remaining()))
+    this.readAhead = Math.min(CHUNK, this.readAhead * READ_AHEAD_GROWTH)
+    if (want === 1) {
+      const entry = this.handle.next()
+      return entry === undefined ? undefined : this.shape(entry)
+    }
+    this.ahead = this.handle.nextv(want)
+    this.aheadPos = 0
+    return this.aheadPos < this.ahead.length ? this.shape(this.ahead[this.aheadPos++]!) : undefined
+  }
+
+  /** Up to `max` items (Infinity: all that remain); fewer only at the end. */
+  async collect (max: number): Promise<T[]> {
+    const out: T[] = []
+    while (this.aheadPos < this.ahead.length && out.length < max) out.push(this.shape(this.ahead[this.aheadPos++]!))
+    if (out.length === max) return out
+    await this.pause()
+    let sliceStart = performance.now()
+    while (out.length < max) {
+      const want = Math.min(CHUNK, max - out.length)
+      const entries = this.handle.nextv(want)
+      for (const entry of entries) out.push(this.shape(entry))
+      if (entries.length < want) break
+      if (out.length < max && performance.now() - sliceStart > TIME_SLICE_MS) {
+        await yieldToEventLoop()
+        this.checkSignal()
+        sliceStart = performance.now()
+      }
+    }
+    return out
+  }
+
+  seek (target: unknown): void {
+    this.ahead = []
+    this.aheadPos = 0
+    this.readAhead = 1
+    this.handle.seek(toBytes(target, 'key'))
+  }
+
+  close (): void {
+    this.ahead = []
+    this.handle.close()
+  }
+
+  private async pause (): Promise<void> {
+    await undefined
+    this.checkSignal()
+  }
+
+  private checkSignal (): void {
+    if (this.signal?.aborted === true) throw new LevelAbortError()
+  }
+}
+
+/** Decodes an engine entry in place into the formats abstract-level asked for. */
+function entryShaper (keyFormat: string, valueFormat: string | undefined): (entry: Entry) => [unknown, unknown] {
+  const decodeKey = decoderFor(keyFormat)
+  const decodeValue = decoderFor(valueFormat)
+  const out = (entry: Entry): [unknown, unknown] => entry
+  if (keyFormat === 'view' && valueFormat === 'view') return out
+  return (entry) => {
+    const shaped = entry as unknown as [unknown, unknown]
+    if (entry[0] !== undefined) shaped[0] = decodeKey(entry[0])
+    if (entry[1] !== undefined) shaped[1] = decodeValue(entry[1])
+    return shaped
+  }
+}
+
+export class ShaleIterator<TDatabase, K, V> extends AbstractIterator<TDatabase, K, V> {
+  private readonly cursor: ReadCursor<[unknown, unknown]>
+
+  constructor (db: TDatabase, options: PrivateIteratorOptions, handle: DBIteratorHandle) {
+    super(db, options as unknown as AbstractIteratorOptions<K, V>)
+    this.cursor = new ReadCursor(handle, options.signal, entryShaper(options.keyEncoding, options.valueEncoding),
+      () => this.limit - this.count)
+  }
+
+  async _next (): Promise<[unknown, unknown] | undefined> {
+    return await this.cursor.next()
+  }
+
+  async _nextv (size: number): Promise<Array<[unknown, unknown]>> {
+    return await this.cursor.collect(size)
+  }
+
+  async _all (): Promise<Array<[unknown, unknown]>> {
+    return await this.cursor.collect(this.limit - this.count)
+  }
+
+  _seek (target: unknown): void {
+    this.cursor.seek(target)
+  }
+
+  async _close (): Promise<void> {
+    this.cursor.close()
+  }
+}
+
+export class ShaleKeyIterator<TDatabase, K> extends AbstractKeyIterator<TDatabase, K> {
+  private readonly cursor: ReadCursor<unknown>
+
+  constructor (db: TDatabase, options: PrivateIteratorOptions, handle: DBIteratorHandle) {
+    super(db, options as unknown as AbstractKeyIteratorOptions<K>)
+    const decodeKey: Decoder = decoderFor(options.keyEncoding)
+    this.cursor = new ReadCursor(handle, options.signal, (entry) => decodeKey(entry[0]!), () => this.limit - this.count)
+  }
+
+  async _next (): Promise<unknown> {
+    return await this.cursor.next()
+  }
+
+  async _nextv (size: number): Promise<unknown[]> {
+    return await this.cursor.collect(size)
+  }
+
+  async _all (): Promise<unknown[]> {
+    return await this.cursor.collect(this.limit - this.count)
+  }
+
+  _seek (target: unknown): void {
+    this.cursor.seek(target)
+  }
+
+  async _close (): Promise<void> {
+    this.cursor.close()
+  }
+}
+
+export class ShaleValueIterator<TDatabase, K, V> extends AbstractValueIterator<TDatabase, K, V> {
+  private readonly cursor: ReadCursor<unknown>
+
+  constructor (db: TDatabase, options: PrivateIteratorOptions, handle: DBIteratorHandle) {
+    super(db, options as unknown as AbstractValueIteratorOptions<K, V>)
+    const decodeValue: Decoder = decoderFor(options.valueEncoding)
+    this.cursor = new ReadCursor(handle, options.signal, (entry) => decodeValue(entry[1]!), () => this.limit - this.count)
+  }
+
+  async _next (): Promise<unknown> {
+    return await this.cursor.next()
+  }
+
+  async _nextv (size: number): Promise<unknown[]> {
+    return await this.cursor.collect(size)
+  }
+
+  async _all (): Promise<unknown[]> {
+    return await this.cursor.collect(this.limit - this.count)
+  }
+
+  _seek (target: unknown): void {
+    this.cursor.seek(target)
+  }
+
+  async _close (): Promise<void> {
+    this.cursor.close()
+  }
+}

@@ -1,0 +1,341 @@
+// ShaleLevel: an abstract-level database over the engine (doc/level.md).
+//
+// abstract-level does the public half: argument checks, encodings, deferred open, sublevels,
+// hooks, events, resource tracking, iterator bookkeeping. This class fills in the private half
+// by calling the engine, and keeps classic-level's surface (options, extra methods, errors) so
+// that swapping one for the other is a change of import.
+//
+// Snapshots are exact because every engine read fixes its view synchronously: get() reads at the
+// sequence current when it is called, and an iterator pins memtables and a Version when abstract-
+// level creates it, before any write issued after the call can land.
+
+import { AbstractLevel } from 'abstract-level'
+import type {
+  AbstractChainedBatch, AbstractIterator, AbstractKeyIterator, AbstractValueIterator, AbstractBatchOperation, AbstractBatchOptions, AbstractDatabaseOptions, AbstractDelOptions, AbstractGetManyOptions,
+  AbstractGetOptions, AbstractHasManyOptions, AbstractHasOptions, AbstractIteratorOptions, AbstractKeyIteratorOptions,
+  AbstractOpenOptions, AbstractPutOptions, AbstractValueIteratorOptions
+} from 'abstract-level'
+import { DB } from '../db/db.js'
+import type { DBOptions } from '../db/options.js'
+import type { Env } from '../env/env.js'
+import { WriteBatch } from '../dbformat/write-batch.js'
+import { ShaleError } from '../util/errors.js'
+import { ShaleChainedBatch } from './chained-batch.js'
+import { decoderFor, toBytes } from './formats.js'
+import {
+  engineIteratorOptions, openEngineIterator, ShaleIterator, ShaleKeyIterator, ShaleValueIterator, type PrivateIteratorOptions
+} from './iterator.js'
+import { engineSnapshotOf, ShaleSnapshot } from './snapshot.js'
+
+/** The engine's tuning options, with classic-level's names (README "Options"). */
+export type ShaleEngineOptions = Omit<DBOptions, 'createIfMissing' | 'errorIfExists'>
+
+/** Options for db.open() (and the constructor): abstract-level's plus the engine's. */
+export interface ShaleOpenOptions extends AbstractOpenOptions, ShaleEngineOptions {}
+
+/** Options for the constructor: encodings, open options and engine options. */
+export interface ShaleLevelOptions<K, V> extends AbstractDatabaseOptions<K, V>, ShaleEngineOptions {}
+
+/** Per-read option, as classic-level: whether blocks read are kept in the block cache. */
+export interface ShaleReadOptions {
+  fillCache?: boolean | undefined
+}
+
+/** Per-write option, as classic-level: fdatasync the log before the write resolves. */
+export interface ShaleWriteOptions {
+  sync?: boolean | undefined
+}
+
+/** The names of the engine options, forwarded from open options; all else stays with abstract-level. */
+const ENGINE_OPTION_NAMES = [
+  'env', 'createIfMissing', 'errorIfExists', 'paranoidChecks', 'compression', 'cacheSize', 'writeBufferSize',
+  'blockSize', 'maxOpenFiles', 'blockRestartInterval', 'maxFileSize', 'bloomBitsPerKey', 'maxManifestFileSize'
+] as const satisfies ReadonlyArray<keyof DBOptions>
+
+/** Entries deleted per engine batch by clear(). */
+const CLEAR_BATCH_ENTRIES = 1000
+
+type Format = string | Uint8Array
+
+interface KeyOptions { keyEncoding: string }
+interface EntryOptions { keyEncoding: string, valueEncoding: string }
+interface ReadOptions extends EntryOptions { snapshot?: unknown, fillCache?: boolean }
+interface PrivateWriteOptions { sync?: boolean }
+interface PrivateBatchOperation { type: 'put' | 'del', key: unknown, value?: unknown }
+interface PrivateClearOptions {
+  gt?: unknown
+  gte?: unknown
+  lt?: unknown
+  lte?: unknown
+  reverse: boolean
+  limit: number
+  keyEncoding: string
+  snapshot?: unknown
+}
+
+export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLevel<Format, KDefault, VDefault> {
+  readonly #location: string
+  #engine: DB | undefined
+
+  constructor (location: string, options?: ShaleLevelOptions<KDefault, VDefault>) {
+    if (typeof location !== 'string' || location === '') {
+      throw new TypeError("The first argument 'location' must be a non-empty string")
+    }
+    super(({
+      encodings: { buffer: true, view: true, utf8: true },
+      implicitSnapshots: true,
+      explicitSnapshots: true,
+      permanence: true,
+      seek: true,
+      getSync: true,
+      has: true,
+      createIfMissing: true,
+      errorIfExists: true,
+      signals: { iterators: true },
+      additionalMethods: { approximateSize: true, compactRange: true, getProperty: true }
+      // abstract-level's manifest typings lag behind it: getSync is a real manifest flag.
+    } as unknown as ConstructorParameters<typeof AbstractLevel>[0]), options)
+    this.#location = location
+  }
+
+  /** The directory given to the constructor. */
+  get location (): string {
+    return this.#location
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Open and close
+
+  protected async _open (options: ShaleOpenOptions & { createIfMissing: boolean, errorIfExists: boolean }): Promise<void> {
+    const engineOptions: Record<string, unknown> = {}
+    for (const name of ENGINE_OPTION_NAMES) {
+      if (options[name] !== undefined) engineOptions[name] = options[name]
+    }
+    this.#engine = await DB.open(this.#location, engineOptions as DBOptions)
+  }
+
+  protected async _close (): Promise<void> {
+    // abstract-level closed our iterators, snapshots and batches first; the engine closes
+    // whatever it still tracks (and waits for writes and background work) all the same. The
+    // engine is kept until it closed: if closing failed, abstract-level goes back to 'open'.
+    await this.#engine?.close()
+    this.#engine = undefined
+  }
+
+  /** The open engine; abstract-level calls private methods only while the database is open. */
+  private get engine (): DB {
+    const engine = this.#engine
+    if (engine === undefined) throw new ShaleError('LEVEL_DATABASE_NOT_OPEN', 'database is not open')
+    return engine
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  protected async _get (key: Format, options: ReadOptions): Promise<Format | undefined> {
+    return this._getSync(key, options)
+  }
+
+  protected _getSync (key: Format, options: ReadOptions): Format | undefined {
+    const value = this.engine.getSync(toBytes(key, 'key'), {
+      snapshot: engineSnapshotOf(options.snapshot),
+      fillCache: options.fillCache !== false
+    })
+    return value === undefined ? undefined : decoderFor(options.valueEncoding)(value)
+  }
+
+  protected async _getMany (keys: Format[], options: ReadOptions): Promise<Array<Format | undefined>> {
+    const engine = this.engine
+    const decode = decoderFor(options.valueEncoding)
+    // One engine snapshot for all keys: engine reads are synchronous, so the loop sees one state.
+    const readOptions = { snapshot: engineSnapshotOf(options.snapshot), fillCache: options.fillCache !== false }
+    return keys.map((key) => {
+      const value = engine.getSync(toBytes(key, 'key'), readOptions)
+      return value === undefined ? undefined : decode(value)
+    })
+  }
+
+  protected async _has (key: Format, options: KeyOptions & { snapshot?: unknown, fillCache?: boolean }): Promise<boolean> {
+    return this.engine.getSync(toBytes(key, 'key'), {
+      snapshot: engineSnapshotOf(options.snapshot),
+      fillCache: options.fillCache !== false
+    }) !== undefined
+  }
+
+  protected async _hasMany (keys: Format[], options: KeyOptions & { snapshot?: unknown, fillCache?: boolean }): Promise<boolean[]> {
+    const engine = this.engine
+    const readOptions = { snapshot: engineSnapshotOf(options.snapshot), fillCache: options.fillCache !== false }
+    return keys.map((key) => engine.getSync(toBytes(key, 'key'), readOptions) !== undefined)
+  }
+
+  protected _iterator (options: PrivateIteratorOptions): ShaleIterator<this, unknown, unknown> {
+    const handle = openEngineIterator(this.engine, options, options.keys !== false, options.values !== false)
+    return new ShaleIterator(this, options, handle)
+  }
+
+  protected _keys (options: PrivateIteratorOptions): ShaleKeyIterator<this, unknown> {
+    return new ShaleKeyIterator(this, options, openEngineIterator(this.engine, options, true, false))
+  }
+
+  protected _values (options: PrivateIteratorOptions): ShaleValueIterator<this, unknown, unknown> {
+    return new ShaleValueIterator(this, options, openEngineIterator(this.engine, options, false, true))
+  }
+
+  protected _snapshot (options: { owner: unknown }): ShaleSnapshot {
+    return new ShaleSnapshot(options, this.engine.snapshot())
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writes
+
+  protected async _put (key: Format, value: Format, options: PrivateWriteOptions): Promise<void> {
+    await this.engine.put(toBytes(key, 'key'), toBytes(value, 'value'), { sync: options.sync === true })
+  }
+
+  protected async _del (key: Format, options: PrivateWriteOptions): Promise<void> {
+    await this.engine.del(toBytes(key, 'key'), { sync: options.sync === true })
+  }
+
+  protected async _batch (operations: PrivateBatchOperation[], options: PrivateWriteOptions): Promise<void> {
+    const batch = new WriteBatch()
+    for (const op of operations) {
+      if (op.type === 'put') batch.put(toBytes(op.key, 'key'), toBytes(op.value, 'value'))
+      else batch.del(toBytes(op.key, 'key'))
+    }
+    await this.engine.write(batch, { sync: options.sync === true })
+  }
+
+  protected _chainedBatch (): ShaleChainedBatch<this, KDefault, VDefault> {
+    return new ShaleChainedBatch(this, this.engine)
+  }
+
+  /**
+   * Deletes a range in batches of CLEAR_BATCH_ENTRIES keys, reading the keys from an iterator
+   * created at the call, so a key written after clear() began is deleted only if it existed
+   * before (as classic-level). Not atomic, as abstract-level allows.
+   */
+  protected async _clear (options: PrivateClearOptions): Promise<void> {
+    const engine = this.engine
+    const it = engine.iterator(engineIteratorOptions({ ...options, keys: true, values: false }, true, false, true))
+    try {
+      for (;;) {
+        const entries = it.nextv(CLEAR_BATCH_ENTRIES)
+        if (entries.length === 0) break
+        const batch = new WriteBatch()
+        for (const [key] of entries) batch.del(key!)
+        await engine.write(batch)
+        if (entries.length < CLEAR_BATCH_ENTRIES) break
+      }
+    } finally {
+      it.close()
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Additional methods (classic-level's)
+
+  /** Approximate bytes of table files holding keys in [start, end). */
+  async approximateSize (start: unknown, end: unknown, options?: { keyEncoding?: unknown }): Promise<number> {
+    if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required")
+    if (this.status === 'opening') return await this.deferAsync(async () => await this.approximateSize(start, end, options))
+    if (this.status !== 'open') throw notOpen('approximateSize')
+    return this.engine.approximateSize(this.encodeKey(start, options), this.encodeKey(end, options))
+  }
+
+  /** Flushes the memtable and compacts every level over [start, end]. */
+  async compactRange (start: unknown, end: unknown, options?: { keyEncoding?: unknown }): Promise<void> {
+    if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required")
+    if (this.status === 'opening') return await this.deferAsync(async () => { await this.compactRange(start, end, options) })
+    if (this.status !== 'open') throw notOpen('compactRange')
+    await this.engine.compactRange(this.encodeKey(start, options), this.encodeKey(end, options))
+  }
+
+  /** A key given to an additional method, through the key encoding in effect, as bytes. */
+  private encodeKey (key: unknown, options: { keyEncoding?: unknown } | undefined): Uint8Array {
+    const name = options?.keyEncoding
+    const encoding = name === undefined ? this.keyEncoding() : this.keyEncoding(name as 'utf8')
+    return toBytes((encoding.encode as (data: unknown) => unknown)(key), 'key')
+  }
+
+  /**
+   * An engine property: `shale.stats`, `shale.sstables`, `shale.num-files-at-level<N>`,
+   * `shale.approximate-memory-usage`. LevelDB's `leveldb.` names are accepted as aliases, so
+   * code written for classic-level keeps working; an unknown name gives '' as in classic-level.
+   * Synchronous, so it cannot wait for open.
+   */
+  getProperty (property: string): string {
+    if (typeof property !== 'string') throw new TypeError("The first argument 'property' must be a string")
+    if (this.status !== 'open') throw notOpen('getProperty')
+    const name = property.startsWith('leveldb.') ? 'shale.' + property.slice('leveldb.'.length) : property
+    return this.engine.getProperty(name) ?? ''
+  }
+
+  /** Deletes every LevelDB file of a closed database, then the directory if it is empty. */
+  static async destroy (location: string, options: { env?: Env } = {}): Promise<void> {
+    if (typeof location !== 'string' || location === '') {
+      throw new TypeError("The first argument 'location' must be a non-empty string")
+    }
+    await DB.destroy(location, options)
+  }
+
+  /**
+   * Rebuilds the MANIFEST of a closed database from the tables and logs it holds (doc/repair.md),
+   * as classic-level's repair does, keeping every intact record.
+   */
+  static async repair (location: string, options: { env?: Env } = {}): Promise<void> {
+    if (typeof location !== 'string' || location === '') {
+      throw new TypeError("The first argument 'location' must be a non-empty string")
+    }
+    await DB.repair(location, options)
+  }
+}
+
+function notOpen (method: string): ShaleError {
+  return new ShaleError('LEVEL_DATABASE_NOT_OPEN', `Database is not open: cannot call ${method}()`)
+}
+
+// Typed overloads for the per-call options Shale adds to abstract-level's (classic-level's names),
+// merged into the class so that `db.put(k, v, { sync: true })` type-checks. The implementations
+// are abstract-level's; they forward unknown options to the private methods above.
+export interface ShaleLevel<KDefault = string, VDefault = string> {
+  open (): Promise<void>
+  open (options: ShaleOpenOptions): Promise<void>
+
+  get (key: KDefault): Promise<VDefault | undefined>
+  get<K = KDefault, V = VDefault> (key: K, options: AbstractGetOptions<K, V> & ShaleReadOptions): Promise<V | undefined>
+
+  getSync (key: KDefault): VDefault | undefined
+  getSync<K = KDefault, V = VDefault> (key: K, options: AbstractGetOptions<K, V> & ShaleReadOptions): V | undefined
+
+  getMany (keys: KDefault[]): Promise<Array<VDefault | undefined>>
+  getMany<K = KDefault, V = VDefault> (keys: K[], options: AbstractGetManyOptions<K, V> & ShaleReadOptions): Promise<Array<V | undefined>>
+
+  has (key: KDefault): Promise<boolean>
+  has<K = KDefault> (key: K, options: AbstractHasOptions<K> & ShaleReadOptions): Promise<boolean>
+
+  hasMany (keys: KDefault[]): Promise<boolean[]>
+  hasMany<K = KDefault> (keys: K[], options: AbstractHasManyOptions<K> & ShaleReadOptions): Promise<boolean[]>
+
+  put (key: KDefault, value: VDefault): Promise<void>
+  put<K = KDefault, V = VDefault> (key: K, value: V, options: AbstractPutOptions<K, V> & ShaleWriteOptions): Promise<void>
+
+  del (key: KDefault): Promise<void>
+  del<K = KDefault> (key: K, options: AbstractDelOptions<K> & ShaleWriteOptions): Promise<void>
+
+  batch (operations: Array<AbstractBatchOperation<this, KDefault, VDefault>>): Promise<void>
+  batch<K = KDefault, V = VDefault> (
+    operations: Array<AbstractBatchOperation<this, K, V>>,
+    options: AbstractBatchOptions<K, V> & ShaleWriteOptions
+  ): Promise<void>
+
+  batch (): AbstractChainedBatch<this, KDefault, VDefault>
+
+  iterator (): AbstractIterator<this, KDefault, VDefault>
+  iterator<K = KDefault, V = VDefault> (options: AbstractIteratorOptions<K, V> & ShaleReadOptions): AbstractIterator<this, K, V>
+
+  keys (): AbstractKeyIterator<this, KDefault>
+  keys<K = KDefault> (options: AbstractKeyIteratorOptions<K> & ShaleReadOptions): AbstractKeyIterator<this, K>
+
+  values (): AbstractValueIterator<this, KDefault, VDefault>
+  values<K = KDefault, V = VDefault> (options: AbstractValueIteratorOptions<K, V> & ShaleReadOptions): AbstractValueIterator<this, K, V>
+}
