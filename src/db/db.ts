@@ -138,7 +138,8 @@ export class DB {
   // Open, close, destroy
 
   /** Opens (or creates) the database at `location`: lock, recover, replay logs, clean up. */
-  static async open (location: string, options: DBOptions = {}): Promise<DB> {
+  static async open (location: string, options?: DBOptions | null): Promise<DB> {
+    options ??= {}
     if (typeof location !== 'string' || location === '') throw invalidArgument('location must be a non-empty string')
     const resolved = resolveOptions(options)
     const env = options.env ?? new NodeEnv()
@@ -224,7 +225,8 @@ export class DB {
    * Rebuilds the MANIFEST of a closed database from its tables and logs, keeping every intact
    * record (doc/repair.md). Takes the lock, so it fails on an open database.
    */
-  static async repair (location: string, options: DBOptions = {}): Promise<void> {
+  static async repair (location: string, options?: DBOptions | null): Promise<void> {
+    options ??= {}
     await repairDB(options.env ?? new NodeEnv(), location, options)
   }
 
@@ -265,13 +267,13 @@ export class DB {
   // ---------------------------------------------------------------------------------------------
   // Writes
 
-  async put (key: Uint8Array, value: Uint8Array, options?: WriteOptions): Promise<void> {
+  async put (key: Uint8Array, value: Uint8Array, options?: WriteOptions | null): Promise<void> {
     const batch = new WriteBatch()
     batch.put(key, value) // validates both
     await this.write(batch, options)
   }
 
-  async del (key: Uint8Array, options?: WriteOptions): Promise<void> {
+  async del (key: Uint8Array, options?: WriteOptions | null): Promise<void> {
     const batch = new WriteBatch()
     batch.del(key) // validates the key
     await this.write(batch, options)
@@ -282,7 +284,8 @@ export class DB {
    * overwritten). Resolves once the log record was handed to the OS (and, with sync, made durable)
    * and the batch is visible to reads.
    */
-  async write (batch: WriteBatch, options: WriteOptions = {}): Promise<void> {
+  async write (batch: WriteBatch, options?: WriteOptions | null): Promise<void> {
+    options ??= {}
     this.checkOpen()
     if (!(batch instanceof WriteBatch)) throw invalidArgument('write() takes a WriteBatch')
     await this.enqueue(batch, options.sync === true)
@@ -449,11 +452,12 @@ export class DB {
   // ---------------------------------------------------------------------------------------------
   // Reads
 
-  async get (key: Uint8Array, options?: ReadOptions): Promise<Uint8Array | undefined> {
+  async get (key: Uint8Array, options?: ReadOptions | null): Promise<Uint8Array | undefined> {
     return this.getSync(key, options)
   }
 
-  getSync (key: Uint8Array, options: ReadOptions = {}): Uint8Array | undefined {
+  getSync (key: Uint8Array, options?: ReadOptions | null): Uint8Array | undefined {
+    options ??= {}
     this.checkOpen()
     checkKey(key)
     const sequence = options.snapshot !== undefined ? snapshotSequence(options.snapshot) : this.versions.lastSequence
@@ -474,7 +478,8 @@ export class DB {
     return found === undefined || found === DELETED ? undefined : found.slice()
   }
 
-  iterator (options: IteratorOptions = {}): DBIteratorHandle {
+  iterator (options?: IteratorOptions | null): DBIteratorHandle {
+    options ??= {}
     this.checkOpen()
     for (const k of ['gt', 'gte', 'lt', 'lte'] as const) {
       if (options[k] !== undefined) checkKey(options[k])
@@ -514,6 +519,7 @@ export class DB {
 
   getProperty (name: string): string | undefined {
     this.checkOpen()
+    if (typeof name !== 'string') throw invalidArgument('property name must be a string')
     const v = this.versions
     if (name.startsWith('shale.num-files-at-level')) {
       const level = Number(name.slice('shale.num-files-at-level'.length))
@@ -587,7 +593,15 @@ export class DB {
     }
     for (;;) {
       if (this.bgError !== undefined) throw this.bgError
-      const done = await this.compactionMutex.run(async () => await this.runManualStep(manual))
+      let done: boolean
+      try {
+        done = await this.compactionMutex.run(async () => await this.runManualStep(manual))
+      } catch (err) {
+        // As for an automatic compaction: a failed table write or MANIFEST append may have left the
+        // files ahead of the MANIFEST, so writes stop until a reopen (contract 8).
+        if (!this.closed) this.recordBackgroundError(err)
+        throw err
+      }
       if (done) break
     }
     this.maybeScheduleCompaction()
@@ -745,8 +759,7 @@ export class DB {
           dbname: this.location,
           spec: c.spec(),
           smallestSnapshot,
-          table: this.tableOptions,
-          paranoidChecks: this.options.paranoidChecks
+          table: this.tableOptions
         }, () => {
           const n = this.versions.newFileNumber()
           this.pendingOutputs.add(n)

@@ -55,6 +55,8 @@ export function recoverLogs (o: LogRecoveryOptions): number {
         }
         try {
           const batch = WriteBatch.fromContents(record)
+          // A sequence no real log reaches is damage, not an argument error that fails the open.
+          if (batch.sequence + batch.count > 2 ** 52) throw corruption('sequence number out of range')
           mem.addBatch(batch)
           const last = batch.sequence + batch.count - 1
           if (last > maxSequence) maxSequence = last

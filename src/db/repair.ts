@@ -418,9 +418,7 @@ class Repairer {
           maxGrandparentOverlapBytes: maxGrandparentOverlapBytes(this.maxFileSize)
         },
         smallestSnapshot: lastSequence,
-        table: this.tableOptions,
-        // Every input was just read whole and found sound: damage now is news, not to be skipped.
-        paranoidChecks: true
+        table: this.tableOptions
       }, () => {
         const n = this.nextFile++
         this.created.add(n)

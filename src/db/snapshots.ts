@@ -58,7 +58,7 @@ export class SnapshotList {
 /** The sequence a read should use: the snapshot's, after checking it is still usable. */
 export function snapshotSequence (snapshot: Snapshot): number {
   if (snapshot instanceof SnapshotImpl && snapshot.closed) {
-    throw new ShaleError('LEVEL_INVALID_ARGUMENT', 'snapshot has been closed')
+    throw new ShaleError('LEVEL_SNAPSHOT_NOT_OPEN', 'snapshot has been closed')
   }
   return snapshot.sequence
 }

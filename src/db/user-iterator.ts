@@ -121,6 +121,7 @@ export class UserIterator implements DBIteratorHandle {
 
   seek (target: Uint8Array): void {
     if (this.isClosed) return
+    if (!(target instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_KEY', 'seek target must be a Uint8Array')
     if (this.outOfRange(target)) {
       this.state = ENDED
       return

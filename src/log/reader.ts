@@ -219,8 +219,11 @@ export class LogReader {
       const type = block[p + 6]!
       if (HEADER_SIZE + length > available) {
         this.pos = this.end
-        // In the file's last block this is a record whose tail was never written: a torn write.
-        if (this.eof) return EOF
+        // In the file's last block this is normally a record whose tail was never written: a torn
+        // write. But if the record was in fact written whole, or intact records follow it, its
+        // length field is what is damaged: that is corruption, and treating it as a torn tail
+        // would silently drop complete records (the last edit of a MANIFEST).
+        if (this.eof && !(this.checksum && lengthLooksDamaged(block, p, this.end))) return EOF
         this.report(available, 'bad record length', headerOffset)
         return BAD
       }
@@ -309,4 +312,28 @@ export class LogReader {
     const error = err instanceof ShaleError ? err : ioError(reason, { file: this.fileName, offset, cause: err })
     this.reporter.corruption(bytes, reason, error)
   }
+}
+
+/** Bytes of checksum work the torn-tail check may spend: it runs at most once per file. */
+const DAMAGE_SCAN_BUDGET = 1 << 20
+
+/**
+ * Whether a header at `p` whose length runs past `end` (the end of the file) is damage rather
+ * than a torn write: either the bytes present carry exactly its stored checksum (the record is
+ * complete, its length is wrong), or an intact record starts somewhere after it. A torn write is
+ * always the last thing in a file, so nothing intact can follow it, and the chance that partial
+ * bytes happen to carry a valid 32-bit checksum is negligible.
+ */
+function lengthLooksDamaged (block: Uint8Array, p: number, end: number): boolean {
+  if (decodeFixed32(block, p) === recordChecksum(block[p + 6]!, block, p + HEADER_SIZE, end)) return true
+  let budget = DAMAGE_SCAN_BUDGET
+  for (let q = p + 1; q + HEADER_SIZE <= end && budget > 0; q++) {
+    const type = block[q + 6]!
+    if (type < RecordType.Full || type > RecordType.Last) continue
+    const length = block[q + 4]! | (block[q + 5]! << 8)
+    if (q + HEADER_SIZE + length > end) continue
+    budget -= length + 1
+    if (decodeFixed32(block, q) === recordChecksum(type, block, q + HEADER_SIZE, q + HEADER_SIZE + length)) return true
+  }
+  return false
 }

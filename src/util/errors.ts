@@ -12,6 +12,7 @@ export type ShaleErrorCode =
   | 'LEVEL_DATABASE_NOT_OPEN'
   | 'LEVEL_NOT_SUPPORTED'
   | 'LEVEL_ITERATOR_NOT_OPEN'
+  | 'LEVEL_SNAPSHOT_NOT_OPEN'
 
 export interface ShaleErrorOptions {
   /** File the problem was found in, if any. */

@@ -234,11 +234,15 @@ export class VersionEdit {
   }
 }
 
-// Numbers above 2^53 cannot be held exactly; no real file number, size or sequence gets there,
-// so such a value is treated as damage rather than silently rounded.
+// Numbers are held exactly only below 2^53, and a counter must still have room to grow: a
+// sequence or file number a few steps short of 2^53 would let a database open and then fail
+// every write. No real database comes near 2^52 (four quadrillion writes or files), so a larger
+// value is treated as damage rather than accepted or silently rounded.
+const MAX_NUMBER = 2 ** 52
+
 function readNumber (input: Cursor): number {
   const n = input.varint64()
-  if (n > Number.MAX_SAFE_INTEGER) throw corruption('number out of range', { offset: input.pos })
+  if (n > MAX_NUMBER) throw corruption('number out of range', { offset: input.pos })
   return n
 }
 

@@ -163,11 +163,14 @@ export class VersionSet {
       } finally {
         file.close()
       }
-      setCurrentFile(env, dbname, 1)
     } catch (err) {
       try { env.removeFile(name) } catch { /* it may not exist */ }
       throw err
     }
+    // Not inside the cleanup above: once the rename has happened CURRENT may name the MANIFEST
+    // (for example when only the directory sync after it failed), so it must stay. A MANIFEST
+    // that CURRENT never came to name is harmless: the next creation overwrites it.
+    setCurrentFile(env, dbname, 1)
   }
 
   /**

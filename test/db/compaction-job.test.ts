@@ -460,9 +460,9 @@ describe('damaged inputs', () => {
     return { env, parts: { inputs: [[a], [b]] }, total: 200, expected: entries.map(str) }
   }
 
-  test('with paranoid checks: LEVEL_CORRUPTION naming the file, no output left', async () => {
+  test('a damaged input block: LEVEL_CORRUPTION naming the file, no output left', async () => {
     const { env, parts } = setup()
-    await assert.rejects(compact(env, parts, 5000, { paranoidChecks: true }), (err: unknown) => {
+    await assert.rejects(compact(env, parts, 5000), (err: unknown) => {
       assert.ok(isCode('LEVEL_CORRUPTION')(err))
       assert.match((err as Error).message, /000001\.ldb/)
       return true
@@ -470,19 +470,14 @@ describe('damaged inputs', () => {
     assert.deepEqual(tableFiles(env), ['000001.ldb', '000002.ldb'])
   })
 
-  test('without: the damaged block is skipped, everything else survives, and it is reported', async () => {
-    const { env, parts, total, expected } = setup()
-    const result = await compact(env, parts, 5000)
-    assert.equal(result.corruptionsSkipped, 1)
-    const got = outputKeys(env, result)
-    assert.ok(got.length < total && got.length >= total - 20, `${got.length} entries survived`)
-    assert.equal(result.entriesRead, got.length)
-    // What survives is exactly the input minus one contiguous run (the block).
-    const missing = expected.filter((k) => !got.includes(k))
-    const first = expected.indexOf(missing[0]!)
-    assert.deepEqual(missing, expected.slice(first, first + missing.length))
-    assert.ok(first > 0, 'the first blocks were intact')
-    assert.deepEqual(got, expected.filter((k) => !missing.includes(k)))
+  test('without paranoid checks too: damage fails the job rather than drop the block', async () => {
+    const { env, parts } = setup()
+    await assert.rejects(compact(env, parts, 5000), (err: unknown) => {
+      assert.ok(isCode('LEVEL_CORRUPTION')(err))
+      assert.match((err as Error).message, /000001\.ldb/)
+      return true
+    })
+    assert.deepEqual(tableFiles(env), ['000001.ldb', '000002.ldb'])
   })
 
   test('inputs are read without filling the block cache', async () => {
@@ -499,13 +494,6 @@ describe('damaged inputs', () => {
     it.seekToFirst()
     it.close()
     assert.ok(blockCache.size > 0)
-  })
-
-  test('an intact compaction reports no skipped corruption', async () => {
-    const env = newEnv()
-    const a = buildTable(env, 1, [{ k: 'a', s: 1 }])
-    const result = await compact(env, { inputs: [[a], []] }, 5)
-    assert.equal(result.corruptionsSkipped, 0)
   })
 })
 
