@@ -174,8 +174,9 @@ export class DBIterator {
 
   /** Throws the first corruption this iterator skipped, or the internal iterator's error. */
   checkError (): void {
-    if (this.error !== undefined) throw this.error
+    // The sources' errors first: they know which file a bad entry came from.
     this.internal.checkError()
+    if (this.error !== undefined) throw this.error
   }
 
   close (): void {

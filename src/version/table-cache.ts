@@ -195,21 +195,39 @@ export class TableCache {
 class TableIterator implements InternalIterator {
   private readonly inner: InternalIterator
   private open: OpenTable | undefined
+  private readonly fileName: string | undefined
+  /**
+   * A key that is not an internal key, under a valid checksum: found here, where the table is
+   * known, so that the error names the file (contract 6). The key still goes up; the DB
+   * iterator skips it.
+   */
+  private error: unknown
 
   constructor (inner: InternalIterator, open: OpenTable) {
     this.inner = inner
     this.open = open
+    this.fileName = open.table.fileName
+  }
+
+  private check (): void {
+    if (this.error !== undefined || !this.inner.valid()) return
+    const k = this.inner.key()
+    // An internal key ends in an 8-byte tag whose low byte is the value type, 0 or 1.
+    if (k.length < 8 || k[k.length - 8]! > 1) this.error = corruption('corrupted internal key', { file: this.fileName })
   }
 
   valid (): boolean { return this.inner.valid() }
-  seekToFirst (): void { this.inner.seekToFirst() }
-  seekToLast (): void { this.inner.seekToLast() }
-  seek (target: Uint8Array): void { this.inner.seek(target) }
-  next (): void { this.inner.next() }
-  prev (): void { this.inner.prev() }
+  seekToFirst (): void { this.inner.seekToFirst(); this.check() }
+  seekToLast (): void { this.inner.seekToLast(); this.check() }
+  seek (target: Uint8Array): void { this.inner.seek(target); this.check() }
+  next (): void { this.inner.next(); this.check() }
+  prev (): void { this.inner.prev(); this.check() }
   key (): Uint8Array { return this.inner.key() }
   value (): Uint8Array { return this.inner.value() }
-  checkError (): void { this.inner.checkError() }
+  checkError (): void {
+    if (this.error !== undefined) throw this.error
+    this.inner.checkError()
+  }
 
   close (): void {
     const open = this.open

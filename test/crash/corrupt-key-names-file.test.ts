@@ -1,6 +1,6 @@
-// Untrusted files the engine does not yet handle cleanly (issue 4, item 9). The test FAILS on the
-// engine as it is; kept out of `npm test` until fixed. Run with:
-//   npx tsc -p . && node --test dist/test/crash/untrusted-files.pending.js
+// Contract 6: a detected corruption names the file. A table whose keys are not internal keys
+// (under a valid checksum) must fail reads with an error naming that table; the table cache's
+// iterator checks each key where the file is still known.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -63,7 +63,7 @@ async function failure (op: () => Promise<unknown>): Promise<unknown> {
 // Contract 6: a detected corruption names the file. A table whose keys are not internal keys (under
 // a valid checksum) fails reads with "corrupted internal key in DB iterator", which names none:
 // src/db/db-iterator.ts raises it without knowing which table the key came from.
-test('"corrupted internal key" names the table it came from (now: no file)', async () => {
+test('"corrupted internal key" names the table it came from', async () => {
   const w = new ByteWriter(64)
   for (const k of ['ab', 'cd']) { w.varint(0); w.varint(k.length); w.varint(1); w.bytes(enc(k)); w.bytes(enc('x')) }
   w.fixed32(0)
