@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DB } from '../src/db/db.js'
 import { Random } from '../src/util/random.js'
 import { L0_STOP_WRITES_TRIGGER } from '../src/version/policy.js'
+import { NUM_LEVELS } from '../src/version/version-edit.js'
 import {
   dbOptions, diffAgainstModel, KillModel, parseChildLine, readMarker, type ChildDBOptions, type ChildParams
 } from '../test/crash/kill-shared.js'
@@ -152,7 +153,7 @@ function tableShape (db: DB): { deepest: number, tables: number, level0: number 
   let deepest = -1
   let tables = 0
   let level0 = 0
-  for (let level = 0; level < 7; level++) {
+  for (let level = 0; level < NUM_LEVELS; level++) {
     const n = Number(db.getProperty(`shale.num-files-at-level${level}`) ?? '0')
     if (n > 0) deepest = level
     if (level === 0) level0 = n
