@@ -197,13 +197,18 @@ describe('drop rules', () => {
     assert.deepEqual(result.outputs, [])
   })
 
-  test('a key that does not parse is kept and resets the tracking', async () => {
+  test('a key that does not parse fails the job, naming the table, and leaves no output', async () => {
+    // LevelDB keeps such a key and resets its drop tracking; Shale treats it as the damage it is,
+    // like a bad block: carrying it on would hide which versions it shadows.
     const env = newEnv()
     const plain = { ...small, bloomBitsPerKey: 0 }
-    // a@4 has type byte 2: after it, a@3 must not be judged hidden by a@5.
     const a = buildTable(env, 1, [{ k: 'a', s: 5 }, { k: 'a', s: 4, t: 2 }, { k: 'a', s: 3 }, { k: 'a', s: 2 }], plain)
-    const result = await compact(env, { inputs: [[a], []] }, 100, { table: plain })
-    assert.deepEqual(outputKeys(env, result), [str({ k: 'a', s: 5 }), str({ k: 'a', s: 4, t: 2 }), str({ k: 'a', s: 3 })])
+    await assert.rejects(compact(env, { inputs: [[a], []] }, 100, { table: plain }), (err: unknown) => {
+      assert.ok(isCode('LEVEL_CORRUPTION')(err))
+      assert.match((err as Error).message, /000001\.ldb/)
+      return true
+    })
+    assert.deepEqual(tableFiles(env), ['000001.ldb'])
   })
 
   test('level-0 inputs that overlap each other are merged entry by entry', async () => {
