@@ -61,10 +61,8 @@ interface ManualCompaction {
 /** Group commit: a group holds at most this many bytes, less when the leader is small. */
 const MAX_GROUP_BYTES = 1 << 20
 
-function checkKey (key: unknown, what = 'key'): asserts key is Uint8Array {
-  if (!(key instanceof Uint8Array)) {
-    throw new ShaleError(what === 'key' ? 'LEVEL_INVALID_KEY' : 'LEVEL_INVALID_VALUE', `${what} must be a Uint8Array`)
-  }
+function checkKey (key: unknown): asserts key is Uint8Array {
+  if (!(key instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array')
 }
 
 export class DB {
