@@ -1,0 +1,75 @@
+// Shale's lean engine API (DB from src/db/db.ts): bytes in, bytes out, no encoding layer and no
+// abstract-level bookkeeping. Its reads and iterators are synchronous, so they are returned as
+// plain values; the harness's "awaited" get still awaits the engine's async get().
+
+import { DB } from '../../src/db/db.js'
+import type { DBIteratorHandle } from '../../src/db/api.js'
+import { WriteBatch } from '../../src/dbformat/write-batch.js'
+import type { BenchCursor, BenchEntry, OpenMode, StoreAdapter } from './store.js'
+import { shaleVersion } from './store.js'
+
+const SYNC = { sync: true }
+
+export class ShaleDBStore implements StoreAdapter {
+  readonly name = 'shale-db'
+  readonly version = shaleVersion()
+  readonly durable = true
+  readonly hasGetSync = true
+  readonly configuration = 'Shale engine API (DB.open), default options (4 MiB write buffer, 8 MiB block cache, Snappy, 10-bit bloom)'
+  private engine: DB | undefined
+
+  private get db (): DB {
+    if (this.engine === undefined) throw new Error('shale-db is not open')
+    return this.engine
+  }
+
+  async open (dir: string, _mode: OpenMode): Promise<void> {
+    this.engine = await DB.open(dir)
+  }
+
+  async close (): Promise<void> {
+    const db = this.engine
+    this.engine = undefined
+    await db?.close()
+  }
+
+  async put (key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
+    await this.db.put(key, value, sync ? SYNC : undefined)
+  }
+
+  async batch (keys: Uint8Array[], values: Uint8Array[]): Promise<void> {
+    const batch = new WriteBatch()
+    for (let i = 0; i < keys.length; i++) batch.put(keys[i]!, values[i]!)
+    await this.db.write(batch)
+  }
+
+  async get (key: Uint8Array): Promise<Uint8Array | undefined> {
+    return await this.db.get(key)
+  }
+
+  getSync (key: Uint8Array): Uint8Array | undefined {
+    return this.db.getSync(key)
+  }
+
+  cursor (reverse: boolean): BenchCursor {
+    const it: DBIteratorHandle = this.db.iterator({ reverse })
+    return {
+      // Both slots are filled: keys and values are on.
+      nextv: (size) => it.nextv(size) as BenchEntry[],
+      close: () => { it.close() }
+    }
+  }
+
+  seek (target: Uint8Array): Uint8Array | undefined {
+    const it = this.db.iterator({ gte: target, limit: 1 })
+    try {
+      return it.next()?.[0]
+    } finally {
+      it.close()
+    }
+  }
+
+  stats (): string | undefined {
+    return this.engine?.getProperty('shale.stats')
+  }
+}
