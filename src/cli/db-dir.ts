@@ -1,0 +1,220 @@
+// A database directory read without opening it: CURRENT, the MANIFEST it names replayed edit by
+// edit, and the files on disk. Opening would take the lock, replay the logs into tables and write
+// a new MANIFEST; the inspection commands (info, manifest, verify, map) must change nothing, and
+// must keep going past damage to show all of it, where recovery stops at the first problem.
+
+import { type Env, isNotFound, joinPath } from '../env/env.js'
+import { currentFileName, parseFileName, type FileType } from '../dbformat/filename.js'
+import { InternalKeyComparator, internalKeyToString } from '../dbformat/internal-key.js'
+import { fromUtf8 } from '../util/coding.js'
+import { corruption, ShaleError } from '../util/errors.js'
+import { type FileMetaData, NUM_LEVELS, VersionEdit } from '../version/version-edit.js'
+import { scanLog, type LogScan } from './log-scan.js'
+
+export const icmp = new InternalKeyComparator()
+
+export interface EditRecord {
+  /** Position in the MANIFEST, from 0. */
+  index: number
+  /** File offset of the record. */
+  offset: number
+  /** Encoded size of the record's payload. */
+  bytes: number
+  edit: VersionEdit
+}
+
+export interface LiveFile extends FileMetaData {
+  level: number
+  /** Index of the edit that put the file at its level. */
+  addedBy: number
+}
+
+export interface TreeState {
+  comparator: string | undefined
+  logNumber: number | undefined
+  prevLogNumber: number | undefined
+  nextFileNumber: number | undefined
+  lastSequence: number | undefined
+  /** Per level, in read order: level 0 newest first, deeper levels by smallest key. */
+  levels: LiveFile[][]
+}
+
+/** What one edit did to the tree; a file deleted at one level and added at another moved. */
+export interface EditEffect {
+  added: LiveFile[]
+  removed: Array<{ level: number, number: number, file: LiveFile | undefined }>
+  moved: Array<{ number: number, from: number, to: number }>
+}
+
+export interface ManifestHistory {
+  path: string
+  scan: LogScan
+  edits: EditRecord[]
+  /** Damage: records that do not decode, and a tree recovery would refuse. */
+  problems: string[]
+  /** Oddities recovery tolerates (a deletion of a file that is not there). */
+  warnings: string[]
+  state: TreeState
+}
+
+/** Replays edits one at a time, with the same rule as the engine: an edit's deletions, then its additions. */
+export class TreeReplay {
+  readonly warnings: string[] = []
+  private readonly counters: Omit<TreeState, 'levels'> = {
+    comparator: undefined, logNumber: undefined, prevLogNumber: undefined, nextFileNumber: undefined, lastSequence: undefined
+  }
+
+  private readonly files: Array<Map<number, LiveFile>> = Array.from({ length: NUM_LEVELS }, () => new Map())
+  private levels: LiveFile[][] | undefined
+
+  /** The tree after the edits applied so far (levels sorted on demand: replay itself stays linear). */
+  get state (): TreeState {
+    this.levels ??= this.files.map((m, level) => sortLevel([...m.values()], level))
+    return { ...this.counters, levels: this.levels }
+  }
+
+  apply (edit: VersionEdit, index: number): EditEffect {
+    const s = this.counters
+    if (edit.comparatorName !== undefined) s.comparator = edit.comparatorName
+    if (edit.logNumber !== undefined) s.logNumber = edit.logNumber
+    if (edit.prevLogNumber !== undefined) s.prevLogNumber = edit.prevLogNumber
+    if (edit.nextFileNumber !== undefined) s.nextFileNumber = edit.nextFileNumber
+    if (edit.lastSequence !== undefined) s.lastSequence = edit.lastSequence
+    const effect: EditEffect = { added: [], removed: [], moved: [] }
+    for (const { level, number } of edit.deletedFiles) {
+      const file = this.files[level]!.get(number)
+      if (file === undefined) this.warnings.push(`edit ${index} deletes #${number} from level ${level}, where it is not`)
+      this.files[level]!.delete(number)
+      effect.removed.push({ level, number, file })
+    }
+    for (const { level, file } of edit.newFiles) {
+      const live: LiveFile = { ...file, level, addedBy: index }
+      this.files[level]!.set(file.number, live)
+      effect.added.push(live)
+      const from = effect.removed.find((r) => r.number === file.number)
+      if (from !== undefined && from.level !== level) effect.moved.push({ number: file.number, from: from.level, to: level })
+    }
+    this.levels = undefined
+    return effect
+  }
+
+  /** Problems recovery would refuse the final tree for: overlapping files in a level >= 1. */
+  overlaps (): string[] {
+    const out: string[] = []
+    for (let level = 1; level < NUM_LEVELS; level++) {
+      const files = this.state.levels[level]!
+      for (let i = 1; i < files.length; i++) {
+        const a = files[i - 1]!
+        const b = files[i]!
+        if (icmp.compare(a.largest, b.smallest) >= 0) {
+          out.push(`level ${level}: #${a.number} (to ${internalKeyToString(a.largest)}) overlaps #${b.number} (from ${internalKeyToString(b.smallest)})`)
+        }
+      }
+    }
+    return out
+  }
+}
+
+export function sortLevel (files: LiveFile[], level: number): LiveFile[] {
+  return level === 0
+    ? files.sort((a, b) => b.number - a.number)
+    : files.sort((a, b) => icmp.compare(a.smallest, b.smallest) || a.number - b.number)
+}
+
+/** The MANIFEST CURRENT names, as a path. Throws LEVEL_CORRUPTION when there is no sound CURRENT. */
+export function currentManifest (env: Env, dir: string): string {
+  const currentPath = currentFileName(dir)
+  let text: string
+  try {
+    text = fromUtf8(env.readFile(currentPath))
+  } catch (err) {
+    if (isNotFound(err)) throw new ShaleError('LEVEL_NOT_FOUND', `${dir} is not a database: it has no CURRENT file`)
+    throw err
+  }
+  if (!text.endsWith('\n')) throw corruption('CURRENT file does not end with newline', { file: currentPath })
+  const name = text.slice(0, -1)
+  if (parseFileName(name)?.type !== 'manifest') {
+    throw corruption(`CURRENT names an invalid MANIFEST file: ${JSON.stringify(name)}`, { file: currentPath })
+  }
+  return joinPath(dir, name)
+}
+
+/** Whether `path` is a directory (as opposed to a file or nothing). */
+export function isDirectory (env: Env, path: string): boolean {
+  try {
+    env.getChildren(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Reads every record of a MANIFEST, decoding and replaying what can be, noting the rest. */
+export function readManifestHistory (env: Env, path: string, onEdit?: (record: EditRecord, effect: EditEffect) => void): ManifestHistory {
+  const replay = new TreeReplay()
+  const edits: EditRecord[] = []
+  const problems: string[] = []
+  let index = 0
+  const scan = scanLog(env, path, (payload, offset) => {
+    let edit: VersionEdit
+    try {
+      edit = VersionEdit.decode(payload)
+    } catch (err) {
+      problems.push(`record at offset ${offset} is not a VersionEdit: ${err instanceof Error ? err.message : String(err)}`)
+      return
+    }
+    const record: EditRecord = { index, offset, bytes: payload.length, edit }
+    const effect = replay.apply(edit, index)
+    edits.push(record)
+    onEdit?.(record, effect)
+    index++
+  })
+  for (const d of scan.drops) {
+    if (d.reported) problems.push(`${d.bytes} bytes dropped at offset ${d.offset ?? '?'}: ${d.reason}`)
+  }
+  const s = replay.state
+  if (edits.length > 0) {
+    if (s.nextFileNumber === undefined) problems.push('no next-file-number entry in any edit')
+    if (s.logNumber === undefined) problems.push('no log-number entry in any edit')
+    if (s.lastSequence === undefined) problems.push('no last-sequence entry in any edit')
+  } else {
+    problems.push('the MANIFEST holds no edit')
+  }
+  problems.push(...replay.overlaps())
+  return { path, scan, edits, problems, warnings: replay.warnings, state: s }
+}
+
+export interface DirEntry {
+  name: string
+  type: FileType | 'other'
+  number: number
+  size: number
+}
+
+/** The directory's entries with their LevelDB type and size, sorted by name. */
+export function listDir (env: Env, dir: string): DirEntry[] {
+  const out: DirEntry[] = []
+  for (const name of env.getChildren(dir).sort()) {
+    const parsed = parseFileName(name)
+    let size = -1
+    try {
+      size = env.getFileSize(joinPath(dir, name))
+    } catch {
+      // A subdirectory (lost/) or a file that vanished: no size.
+    }
+    out.push({ name, type: parsed?.type ?? 'other', number: parsed?.number ?? 0, size })
+  }
+  return out
+}
+
+/** Path of table `number` as it exists on disk: .ldb, else the legacy .sst; undefined if neither. */
+export function tablePath (env: Env, dir: string, number: number): string | undefined {
+  const n = String(number).padStart(6, '0')
+  for (const ext of ['ldb', 'sst']) {
+    const path = joinPath(dir, `${n}.${ext}`)
+    if (env.fileExists(path)) return path
+  }
+  return undefined
+}
+
+export { NUM_LEVELS }
