@@ -16,17 +16,17 @@ import { deleteObsoleteFiles } from './obsolete-files.js'
 import { destroyDB } from './destroy.js'
 import { repairDB } from './repair.js'
 import { runFlushJob } from './flush-job.js'
-import { runCompactionJob } from './compaction-job.js'
+import { inlineJobs, workerJobs, type BackgroundJobs } from './background-jobs.js'
 import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
 import { UserIterator } from './user-iterator.js'
-import { WriteBatch } from '../dbformat/write-batch.js'
+import { singlePutSize, WriteBatch } from '../dbformat/write-batch.js'
 import {
   InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
 } from '../dbformat/internal-key.js'
 import { currentFileName, lockFileName, logFileName, parseFileName, tableFileName } from '../dbformat/filename.js'
 import { DELETED, MemTable } from '../memtable/memtable.js'
-import { VersionEdit, NUM_LEVELS, type NewFileEntry } from '../version/version-edit.js'
+import { VersionEdit, NUM_LEVELS, type FileMetaData, type NewFileEntry } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
 import { TableCache } from '../version/table-cache.js'
 import type { Compaction } from '../version/compaction.js'
@@ -72,6 +72,8 @@ export class DB {
   private readonly icmp = new InternalKeyComparator()
   private readonly tableOptions: TableWriteOptions
   private readonly tableCache: TableCache
+  /** Where flush and compaction jobs run: worker threads unless options.backgroundWorkers is false. */
+  private readonly jobs: BackgroundJobs
   private readonly blockCache: LruCache<BlockCacheKey, Block>
   private readonly versions: VersionSet
   private readonly snapshots = new SnapshotList()
@@ -113,6 +115,7 @@ export class DB {
       compression: options.compression,
       bloomBitsPerKey: options.bloomBitsPerKey
     }
+    this.jobs = options.backgroundWorkers ? workerJobs : inlineJobs
     this.blockCache = new LruCache<BlockCacheKey, Block>(options.cacheSize)
     this.tableCache = new TableCache(env, location, {
       icmp: this.icmp,
@@ -198,7 +201,7 @@ export class DB {
       writeBufferSize: this.options.writeBufferSize,
       newMemTable: () => this.newMemTable(),
       flush: (mem) => {
-        const out = this.writeLevel0Table(mem, undefined)
+        const out = this.writeLevel0TableNow(mem)
         if (out !== undefined) edit.addFile(out.level, out.file)
       },
       markFileNumberUsed: (n) => { this.versions.markFileNumberUsed(n) }
@@ -208,7 +211,7 @@ export class DB {
     this.openNewLog()
     edit.prevLogNumber = 0
     edit.logNumber = this.logNumber
-    await this.versions.logAndApply(edit)
+    await this.versions.logAndApply(edit, { tablesDurable: true })
     for (const f of edit.newFiles) this.pendingOutputs.delete(f.file.number)
     this.removeObsoleteFiles()
     this.maybeScheduleCompaction()
@@ -265,16 +268,30 @@ export class DB {
   // ---------------------------------------------------------------------------------------------
   // Writes
 
-  async put (key: Uint8Array, value: Uint8Array, options?: WriteOptions | null): Promise<void> {
-    const batch = new WriteBatch()
-    batch.put(key, value) // validates both
-    await this.write(batch, options)
+  // put, del and write return the writer's own promise rather than awaiting it in an async
+  // function: each async layer would add a promise and microtask hops to every write. A bad
+  // argument still becomes a rejection, never a synchronous throw.
+
+  put (key: Uint8Array, value: Uint8Array, options?: WriteOptions | null): Promise<void> {
+    let batch: WriteBatch
+    try {
+      // Sized for the one record, so the batch never grows (a valid key and value are bytes).
+      batch = new WriteBatch(key instanceof Uint8Array && value instanceof Uint8Array ? singlePutSize(key, value) : undefined)
+      batch.put(key, value) // validates both
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.write(batch, options)
   }
 
-  async del (key: Uint8Array, options?: WriteOptions | null): Promise<void> {
+  del (key: Uint8Array, options?: WriteOptions | null): Promise<void> {
     const batch = new WriteBatch()
-    batch.del(key) // validates the key
-    await this.write(batch, options)
+    try {
+      batch.del(key) // validates the key
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.write(batch, options)
   }
 
   /**
@@ -282,16 +299,20 @@ export class DB {
    * overwritten). Resolves once the log record was handed to the OS (and, with sync, made durable)
    * and the batch is visible to reads.
    */
-  async write (batch: WriteBatch, options?: WriteOptions | null): Promise<void> {
-    options ??= {}
-    this.checkOpen()
-    if (!(batch instanceof WriteBatch)) throw invalidArgument('write() takes a WriteBatch')
-    await this.enqueue(batch, options.sync === true)
+  write (batch: WriteBatch, options?: WriteOptions | null): Promise<void> {
+    try {
+      options ??= {}
+      this.checkOpen()
+      if (!(batch instanceof WriteBatch)) throw invalidArgument('write() takes a WriteBatch')
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.enqueue(batch, options.sync === true)
   }
 
-  private async enqueue (batch: WriteBatch | undefined, sync: boolean): Promise<void> {
-    if (this.bgError !== undefined) throw this.bgError
-    await new Promise<void>((resolve, reject) => {
+  private enqueue (batch: WriteBatch | undefined, sync: boolean): Promise<void> {
+    if (this.bgError !== undefined) return Promise.reject(this.bgError)
+    return new Promise<void>((resolve, reject) => {
       this.writers.push({ batch, sync, resolve, reject })
       if (!this.writing) {
         this.writing = true
@@ -354,7 +375,9 @@ export class DB {
     if (this.bgError !== undefined) throw this.bgError
     let batch = group[0]!.batch!
     if (group.length > 1) {
-      const merged = new WriteBatch()
+      let size = 0
+      for (const w of group) size += w.batch!.byteSize
+      const merged = new WriteBatch(size)
       for (const w of group) merged.append(w.batch!)
       batch = merged
     }
@@ -401,17 +424,18 @@ export class DB {
         await this.bgSignal.wait()
         continue
       }
-      this.switchMemTable()
+      await this.switchMemTable()
       return
     }
   }
 
-  private switchMemTable (): void {
+  private async switchMemTable (): Promise<void> {
     const oldFile = this.logFile!
     try {
       // Sync the old log first: a sync write to the new log must never survive a power loss that
-      // the unsynced tail of an older log did not (LevelDB issue 193).
-      oldFile.sync()
+      // the unsynced tail of an older log did not (LevelDB issue 193). Writes wait for it (only
+      // the write loop appends to the log, and it is here), reads do not.
+      await oldFile.syncAsync()
       this.openNewLog()
       oldFile.close()
     } catch (err) {
@@ -662,7 +686,7 @@ export class DB {
     base.ref()
     let number: number | undefined
     try {
-      const out = this.writeLevel0Table(imm, base)
+      const out = await this.writeLevel0Table(imm, base)
       if (out !== undefined) {
         number = out.file.number
         edit.addFile(out.level, out.file)
@@ -674,7 +698,7 @@ export class DB {
     edit.prevLogNumber = 0
     edit.logNumber = this.logNumber
     try {
-      await this.versions.logAndApply(edit)
+      await this.versions.logAndApply(edit, { tablesDurable: true })
     } finally {
       if (number !== undefined) this.pendingOutputs.delete(number)
     }
@@ -684,12 +708,28 @@ export class DB {
   }
 
   /**
-   * Writes a memtable to a new table. With a base Version, the table is placed at the level
-   * LevelDB would choose (level 0 while a compaction runs, so that a table can never land inside
-   * the key range of a compaction's unpublished outputs); without one (recovery), at level 0. The
-   * number stays in pendingOutputs until the caller's edit is applied.
+   * Writes a memtable to a new table, in the background (a worker thread by default). With a base
+   * Version, the table is placed at the level LevelDB would choose (level 0 while a compaction
+   * runs, so that a table can never land inside the key range of a compaction's unpublished
+   * outputs); without one, at level 0. The number stays in pendingOutputs until the caller's edit
+   * is applied.
    */
-  private writeLevel0Table (mem: MemTable, base: Version | undefined): NewFileEntry | undefined {
+  private async writeLevel0Table (mem: MemTable, base: Version | undefined): Promise<NewFileEntry | undefined> {
+    const started = performance.now()
+    const number = this.versions.newFileNumber()
+    this.pendingOutputs.add(number)
+    let meta
+    try {
+      meta = await this.jobs.flush(this.env, this.location, mem, number, this.tableOptions)
+    } catch (err) {
+      this.pendingOutputs.delete(number)
+      throw err
+    }
+    return this.placeFlushedTable(number, meta, base, started)
+  }
+
+  /** writeLevel0Table on this thread, for recovery, which replays logs synchronously. */
+  private writeLevel0TableNow (mem: MemTable): NewFileEntry | undefined {
     const started = performance.now()
     const number = this.versions.newFileNumber()
     this.pendingOutputs.add(number)
@@ -700,6 +740,11 @@ export class DB {
       this.pendingOutputs.delete(number)
       throw err
     }
+    return this.placeFlushedTable(number, meta, undefined, started)
+  }
+
+  private placeFlushedTable (number: number, meta: FileMetaData | undefined, base: Version | undefined,
+    started: number): NewFileEntry | undefined {
     if (meta === undefined) {
       this.pendingOutputs.delete(number)
       return undefined
@@ -747,13 +792,13 @@ export class DB {
         const f = c.inputs[0][0]!
         c.edit.removeFile(c.level, f.number)
         c.edit.addFile(c.level + 1, f)
-        await this.versions.logAndApply(c.edit)
+        await this.versions.logAndApply(c.edit, { tablesDurable: true })
         return
       }
       const outputs: number[] = []
       const smallestSnapshot = this.snapshots.oldest() ?? this.versions.lastSequence
       try {
-        const result = await runCompactionJob(this.env, this.tableCache, {
+        const result = await this.jobs.compact(this.env, this.tableCache, {
           dbname: this.location,
           spec: c.spec(),
           smallestSnapshot,
@@ -766,7 +811,7 @@ export class DB {
         })
         c.addInputDeletions(c.edit)
         for (const out of result.outputs) c.edit.addFile(c.level + 1, out)
-        await this.versions.logAndApply(c.edit)
+        await this.versions.logAndApply(c.edit, { tablesDurable: true })
         this.stats[c.level + 1]!.add(result.micros, result.bytesRead, result.bytesWritten)
       } finally {
         for (const n of outputs) this.pendingOutputs.delete(n)

@@ -31,6 +31,12 @@ export interface DBOptions {
   bloomBitsPerKey?: number
   /** The MANIFEST is rewritten as a fresh snapshot once it grows past this. Default 64 MiB. */
   maxManifestFileSize?: number
+  /**
+   * Run flush and compaction jobs in worker threads, off the event loop. Default true. With
+   * false they run on the calling thread, which keeps the order of file-system calls
+   * deterministic (the exhaustive crash tests rely on that).
+   */
+  backgroundWorkers?: boolean
 }
 
 export interface ResolvedOptions {
@@ -46,6 +52,7 @@ export interface ResolvedOptions {
   maxFileSize: number
   bloomBitsPerKey: number
   maxManifestFileSize: number
+  backgroundWorkers: boolean
 }
 
 function numberOption (options: DBOptions, name: keyof DBOptions, fallback: number, min: number, max: number): number {
@@ -86,6 +93,7 @@ export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
     blockRestartInterval: numberOption(options, 'blockRestartInterval', 16, 1, 1 << 30),
     maxFileSize: numberOption(options, 'maxFileSize', 2 * MiB, 1 * KiB, 1 * GiB),
     bloomBitsPerKey: numberOption(options, 'bloomBitsPerKey', 10, 0, 1000),
-    maxManifestFileSize: numberOption(options, 'maxManifestFileSize', 64 * MiB, 1 * KiB, Number.MAX_SAFE_INTEGER)
+    maxManifestFileSize: numberOption(options, 'maxManifestFileSize', 64 * MiB, 1 * KiB, Number.MAX_SAFE_INTEGER),
+    backgroundWorkers: booleanOption(options, 'backgroundWorkers', true)
   }
 }

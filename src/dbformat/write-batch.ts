@@ -14,19 +14,28 @@ import { ValueType } from './internal-key.js'
 
 export const WRITE_BATCH_HEADER_SIZE = 12
 
+// Worst-case bytes of a varint32 length prefix.
+const MAX_VARINT32 = 5
+
+/** The most bytes a batch holding one put of `key` and `value` can take. */
+export function singlePutSize (key: Uint8Array, value: Uint8Array): number {
+  return WRITE_BATCH_HEADER_SIZE + 1 + MAX_VARINT32 + key.length + MAX_VARINT32 + value.length
+}
+
 export interface WriteBatchHandler {
   put (key: Uint8Array, value: Uint8Array): void
   del (key: Uint8Array): void
 }
 
-// Worst-case bytes of a varint32 length prefix.
-const MAX_VARINT32 = 5
-
 export class WriteBatch {
   private readonly rep: ByteWriter
 
-  constructor () {
-    this.rep = new ByteWriter(64)
+  /**
+   * `capacity`: bytes to allocate up front, header included. A caller that knows the batch's size
+   * (a single put, a group of batches) saves the growth steps, each an allocation and a copy.
+   */
+  constructor (capacity = 64) {
+    this.rep = new ByteWriter(Number.isSafeInteger(capacity) && capacity > WRITE_BATCH_HEADER_SIZE ? capacity : 64)
     this.rep.ensure(WRITE_BATCH_HEADER_SIZE)
     this.rep.buf.fill(0, 0, WRITE_BATCH_HEADER_SIZE)
     this.rep.length = WRITE_BATCH_HEADER_SIZE

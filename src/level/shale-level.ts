@@ -49,7 +49,8 @@ export interface ShaleWriteOptions {
 /** The names of the engine options, forwarded from open options; all else stays with abstract-level. */
 const ENGINE_OPTION_NAMES = [
   'env', 'createIfMissing', 'errorIfExists', 'paranoidChecks', 'compression', 'cacheSize', 'writeBufferSize',
-  'blockSize', 'maxOpenFiles', 'blockRestartInterval', 'maxFileSize', 'bloomBitsPerKey', 'maxManifestFileSize'
+  'blockSize', 'maxOpenFiles', 'blockRestartInterval', 'maxFileSize', 'bloomBitsPerKey', 'maxManifestFileSize',
+  'backgroundWorkers'
 ] as const satisfies ReadonlyArray<keyof DBOptions>
 
 /** Entries deleted per engine batch by clear(). */

@@ -12,6 +12,7 @@ import { corruption } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
 import { EntryArena } from './arena.js'
 import { BTreeIndex, type BTreeCursor } from './btree-index.js'
+import type { SortedEntries } from './sorted-entries.js'
 
 /** Returned by MemTable.get when the newest visible version of the key is a deletion. */
 export const DELETED: unique symbol = Symbol('deleted')
@@ -101,6 +102,26 @@ export class MemTable {
    */
   newIterator (): InternalIterator {
     return new MemTableIterator(this.arena, this.index.cursor())
+  }
+
+  /**
+   * The entries as plain data in key order, for a flush in another thread. The arrays are views
+   * of the memtable's own storage: valid as long as nothing more is added (a memtable being
+   * flushed is immutable).
+   */
+  sortedEntries (): SortedEntries {
+    const arena = this.arena
+    const order = new Uint32Array(arena.count)
+    const cursor = this.index.cursor()
+    let n = 0
+    for (cursor.seekToFirst(); cursor.id >= 0; cursor.next()) order[n++] = cursor.id
+    return {
+      buf: arena.buf.subarray(0, arena.used),
+      keyOffset: arena.keyOffset.subarray(0, arena.count),
+      keyLength: arena.keyLength.subarray(0, arena.count),
+      valueLength: arena.valueLength.subarray(0, arena.count),
+      order: order.subarray(0, n)
+    }
   }
 }
 

@@ -66,3 +66,56 @@ export function withFile (err: unknown, file: string, offset?: number): unknown 
   }
   return err
 }
+
+/**
+ * An error as plain data, to cross a thread boundary: structured clone keeps an Error's message
+ * but drops `code`, `file`, `offset` and the fields of its cause, which callers rely on (the
+ * abstract-level code, systemErrorCode()).
+ */
+export interface PlainError {
+  name: string
+  message: string
+  stack?: string
+  code?: string
+  file?: string
+  offset?: number
+  syscall?: string
+  path?: string
+  cause?: PlainError
+}
+
+export function toPlainError (err: unknown, depth = 0): PlainError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) }
+  const e = err as Error & Partial<Record<'code' | 'file' | 'syscall' | 'path', unknown>> & { offset?: unknown }
+  const plain: PlainError = { name: e.name, message: e.message }
+  if (e.stack !== undefined) plain.stack = e.stack
+  if (typeof e.code === 'string') plain.code = e.code
+  if (typeof e.file === 'string') plain.file = e.file
+  if (typeof e.offset === 'number') plain.offset = e.offset
+  if (typeof e.syscall === 'string') plain.syscall = e.syscall
+  if (typeof e.path === 'string') plain.path = e.path
+  if (e.cause !== undefined && depth < 4) plain.cause = toPlainError(e.cause, depth + 1)
+  return plain
+}
+
+/** The error toPlainError described: a ShaleError again when it was one, with the same fields. */
+export function fromPlainError (plain: PlainError): Error {
+  const err: Error = plain.name === 'ShaleError'
+    ? Object.create(ShaleError.prototype) as Error
+    : new Error(plain.message)
+  Object.defineProperty(err, 'message', { value: plain.message, writable: true, configurable: true })
+  err.name = plain.name
+  if (plain.stack !== undefined) err.stack = plain.stack
+  const fields = err as unknown as Record<string, unknown>
+  if (plain.name === 'ShaleError') {
+    fields.file = plain.file
+    fields.offset = plain.offset
+  }
+  for (const key of ['code', 'syscall', 'path'] as const) {
+    if (plain[key] !== undefined) fields[key] = plain[key]
+  }
+  if (plain.cause !== undefined) {
+    Object.defineProperty(err, 'cause', { value: fromPlainError(plain.cause), writable: true, configurable: true })
+  }
+  return err
+}

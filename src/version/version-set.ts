@@ -282,14 +282,17 @@ export class VersionSet {
    * order. See doc/version.md, "logAndApply", for the order of file operations. On failure it
    * throws (LEVEL_IO_ERROR from the Env), installs nothing and abandons the MANIFEST writer, so
    * the next call starts a fresh MANIFEST instead of appending after a possibly torn record.
+   * `tablesDurable` says the caller has already made the directory entries of the edit's new
+   * tables durable (the flush and compaction jobs do, off the main thread), so the directory is
+   * synced here only for a new MANIFEST.
    */
-  logAndApply (edit: VersionEdit): Promise<void> {
-    const run = this.applying.then(async () => await this.applyNow(edit))
+  logAndApply (edit: VersionEdit, options: { tablesDurable?: boolean } = {}): Promise<void> {
+    const run = this.applying.then(async () => await this.applyNow(edit, options.tablesDurable === true))
     this.applying = run.catch(() => {})
     return run
   }
 
-  private async applyNow (edit: VersionEdit): Promise<void> {
+  private async applyNow (edit: VersionEdit, tablesDurable: boolean): Promise<void> {
     if (edit.logNumber !== undefined) {
       if (edit.logNumber < this.log || edit.logNumber >= this.nextFile) {
         throw invalidArgument(`log number ${edit.logNumber} outside [${this.log}, ${this.nextFile})`)
@@ -324,8 +327,9 @@ export class VersionSet {
       }
       const descriptor = created ?? this.descriptor!
       // Contract 4: the directory entries of new tables (and of a new MANIFEST) must be durable
-      // before any record naming them can be; written data may reach the disk before a sync.
-      if (created !== undefined || edit.newFiles.length > 0) this.env.syncDir(this.dbname)
+      // before any record naming them can be; written data may reach the disk before a sync. The
+      // flush and compaction jobs sync the directory themselves (tablesDurable), off this thread.
+      if (created !== undefined || (edit.newFiles.length > 0 && !tablesDurable)) this.env.syncDir(this.dbname)
       descriptor.log.addRecord(edit.encode())
       await descriptor.file.syncAsync()
       if (created !== undefined) {

@@ -525,8 +525,9 @@ describe('error injection at open', () => {
 
   test('creating a new database: a fault at any call leaves either nothing or a database that opens', async () => {
     // Count the calls of a fresh open, then fail each one in turn.
+    // Jobs on this thread, so that every run issues the counted calls in the same order.
     const counting = new FaultEnv(new MemEnv())
-    await (await DB.open(DIR, { env: counting })).close()
+    await (await DB.open(DIR, { env: counting, backgroundWorkers: false })).close()
     const n = counting.calls.length
     const firstSwap = counting.calls.findIndex(isCurrentRename)
     for (let i = 0; i < n; i++) {
@@ -541,7 +542,7 @@ describe('error injection at open', () => {
         const mem = new MemEnv()
         const fault = new FaultEnv(mem)
         fault.inject({ at: i, code })
-        const err = await failure(async () => { await (await DB.open(DIR, { env: fault })).close() })
+        const err = await failure(async () => { await (await DB.open(DIR, { env: fault, backgroundWorkers: false })).close() })
         const context: string = `fault at call ${i} (${call.op} ${call.path}, ${code})`
         if (err !== undefined) assertIoError(err, code, context)
         const db = await DB.open(DIR, { env: mem, paranoidChecks: true }).catch((e: unknown) => {

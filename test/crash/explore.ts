@@ -333,3 +333,63 @@ export async function exploreWorkload (config: ExploreConfig): Promise<ExploreRe
   }).catch((err) => { if (err !== enough) throw err })
   return result
 }
+
+export interface WorkerExploreConfig {
+  workload: Workload
+  modes: readonly CrashMode[]
+  /** Crash points to try. */
+  points: number
+  newEnv?: () => MemEnv
+}
+
+export interface WorkerExploreResult {
+  /** Runs that crashed (a run that issued fewer calls than the chosen point finished instead). */
+  crashed: number
+  checks: number
+  failures: string[]
+}
+
+/**
+ * Crash points with flush and compaction in worker threads. A worker's file calls reach the
+ * MemEnv through the main thread, interleaved with the main thread's own as timing decides, so a
+ * run cannot be replayed call for call from a counting run. Each run instead records its own
+ * trace while it is crashed after its K-th call (K drawn from the counting run's length), and is
+ * judged by that trace and by its own calls, with the same bounds as exploreWorkload.
+ */
+export async function exploreWithWorkers (config: WorkerExploreConfig): Promise<WorkerExploreResult> {
+  const { workload, modes } = config
+  const newEnv = config.newEnv ?? (() => new MemEnv())
+  const counting = await countWorkload(workload, newEnv)
+  const model = counting.model
+  const sample = new Random(workload.seed ^ 0x3017)
+  const result: WorkerExploreResult = { crashed: 0, checks: 0, failures: [] }
+  for (let i = 0; i < config.points; i++) {
+    const k = sample.uniform(counting.calls.length)
+    const env = newEnv()
+    const fault = new FaultEnv(env)
+    fault.crashAfter(k)
+    const trace = newTrace()
+    const problems: string[] = []
+    try {
+      await runWorkload(fault, workload, { trace, problems, workers: true })
+    } catch (err) {
+      if (!fault.crashed) throw err
+    }
+    if (!fault.crashed) continue
+    result.crashed++
+    const call = fault.calls[k]!
+    const where = `seed ${workload.seed}, workers, crash after call ${k} (${call.op} ${call.path})`
+    if (problems.length > 0) result.failures.push(`${where}: ${problems.join('; ')}`)
+    env.crash('processCrash')
+    const index = new CallIndex(fault.calls)
+    for (const mode of modes) {
+      const copy = env.clone()
+      copy.crash(mode)
+      const b = bounds(trace, index, k, mode)
+      const outcome = await checkRecovered(workload, model, copy, b).catch((err) => `checking threw ${errorText(err)}`)
+      result.checks++
+      if (typeof outcome === 'string') result.failures.push(`${where}, ${mode}: ${outcome}`)
+    }
+  }
+  return result
+}

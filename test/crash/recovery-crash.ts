@@ -50,7 +50,8 @@ async function crashedDisk (workload: Workload, k: number): Promise<MemEnv> {
 /** One recovery: open (in virtual time), let background compaction finish, close. */
 async function recover (env: FaultEnv, workload: Workload): Promise<void> {
   await withVirtualTime(env, async () => {
-    const db = await DB.open(DIR, { ...workload.options, env, paranoidChecks: true })
+    // Jobs on this thread: each recovery is rerun call for call.
+    const db = await DB.open(DIR, { ...workload.options, env, paranoidChecks: true, backgroundWorkers: false })
     await db.waitForIdle()
     await db.close()
   })

@@ -72,6 +72,11 @@ export interface RunOptions {
   trace?: Trace
   /** Told when the database misbehaves after a crash (a close that hangs). */
   problems?: string[]
+  /**
+   * Run flush and compaction in worker threads. Off by default: a worker's calls interleave with
+   * the main thread's as timing decides, so a rerun would not issue the same numbered calls.
+   */
+  workers?: boolean
 }
 
 /**
@@ -110,7 +115,7 @@ async function runSteps (env: Env, workload: Workload, run: RunOptions): Promise
   const trace = run.trace
   const fault = trace === undefined ? undefined : env as FaultEnv
   const now = (): number => fault?.total ?? 0
-  const options: DBOptions = { ...workload.options, env }
+  const options: DBOptions = { ...workload.options, env, backgroundWorkers: run.workers === true }
   let db = await DB.open(DIR, options)
   let writesIssued = 0
   let held: { snapshot: Snapshot, iterator: DBIteratorHandle } | undefined

@@ -1,0 +1,180 @@
+// Where flush and compaction jobs run (doc/workers.md): on the main thread (`inlineJobs`), or in
+// worker threads (`workerJobs`, the default) so that building tables, compressing blocks and
+// merging inputs never stall the event loop that serves reads and writes.
+//
+// Either way the job gets the same explicit inputs and returns the same FileMetaData; the caller
+// (DB) then logs the VersionEdit and installs the Version, so the VersionSet on the main thread
+// stays the single owner of state. A job in a worker asks the main thread for each new file
+// number, and reaches the files through the database's Env (see job-worker.ts for how).
+//
+// One pool of workers serves every database of the process. Two workers let a flush proceed while
+// a compaction runs, which is what keeps writers from waiting on a full memtable; an idle worker
+// does not keep the process alive.
+
+import { MessageChannel, Worker } from 'node:worker_threads'
+import type { Env } from '../env/env.js'
+import { NodeEnv } from '../env/node-env.js'
+import { envCallHandler, serveCalls } from '../env/remote-env.js'
+import type { MemTable } from '../memtable/memtable.js'
+import { fromPlainError } from '../util/errors.js'
+import type { TableCache } from '../version/table-cache.js'
+import type { FileMetaData } from '../version/version-edit.js'
+import { runCompactionJob, type CompactionJobInput, type CompactionJobResult } from './compaction-job.js'
+import { runFlushJob } from './flush-job.js'
+import type { JobChannel, JobReply, JobRequest } from './job-worker.js'
+import type { TableWriteOptions } from './table-output.js'
+
+export interface BackgroundJobs {
+  /** Writes `mem` (immutable from now on) to table `fileNumber`: runFlushJob. */
+  flush: (env: Env, dbname: string, mem: MemTable, fileNumber: number, table: TableWriteOptions) =>
+  Promise<FileMetaData | undefined>
+  /** runCompactionJob; `tableCache` serves the inputs only when the job runs on this thread. */
+  compact: (env: Env, tableCache: TableCache, input: CompactionJobInput, newFileNumber: () => number) =>
+  Promise<CompactionJobResult>
+}
+
+/** Jobs started so far in this process, by where they ran (for tests and diagnostics). */
+export const jobCounts = { worker: 0, inline: 0 }
+
+export const inlineJobs: BackgroundJobs = {
+  async flush (env, dbname, mem, fileNumber, table) {
+    jobCounts.inline++
+    return runFlushJob(env, dbname, mem.newIterator(), fileNumber, table)
+  },
+  async compact (env, tableCache, input, newFileNumber) {
+    jobCounts.inline++
+    return await runCompactionJob(env, tableCache, input, newFileNumber)
+  }
+}
+
+/** Workers in the pool: one flush and one compaction at a time, across all databases. */
+const POOL_SIZE = 2
+
+// Omit over each member of the union (a plain Omit would merge them).
+type WithoutRoute<R> = R extends unknown ? Omit<R, 'id' | 'channel'> : never
+type JobBody = WithoutRoute<JobRequest>
+
+class WorkerPool {
+  private readonly idle: Worker[] = []
+  private live = 0
+  private readonly waiting: Array<{ resolve: (worker: Worker) => void, reject: (err: unknown) => void }> = []
+  private readonly pending = new Map<Worker, { resolve: (v: unknown) => void, reject: (e: unknown) => void }>()
+  private nextId = 1
+  /** Set when a worker could not start at all (no compiled worker script): jobs then run inline. */
+  unavailable: unknown
+
+  /** Runs one job in `worker` (from acquire()), serving its calls to the main thread meanwhile. */
+  async run (worker: Worker, body: JobBody, env: Env, newFileNumber: () => number): Promise<unknown> {
+    const { port1, port2 } = new MessageChannel()
+    const flag = new Int32Array(new SharedArrayBuffer(4))
+    const remote = env instanceof NodeEnv ? undefined : envCallHandler(env)
+    const stop = serveCalls({ port: port1, flag }, (op, args) => {
+      if (op === 'newFileNumber') return newFileNumber()
+      if (remote === undefined) throw new Error(`a worker on the real file system called ${op} on the main thread`)
+      return remote.handle(op, args)
+    })
+    const channel: JobChannel = { port: port2, flag, env: remote === undefined ? 'node' : 'remote' }
+    try {
+      return await new Promise((resolve, reject) => {
+        this.pending.set(worker, { resolve, reject })
+        worker.ref()
+        worker.postMessage({ ...body, id: this.nextId++, channel } as JobRequest, [port2])
+      })
+    } finally {
+      stop()
+      remote?.closeAll()
+    }
+  }
+
+  /** A worker for one job: an idle one, a new one, or the next to become idle. */
+  async acquire (): Promise<Worker> {
+    const worker = this.idle.pop()
+    if (worker !== undefined) return worker
+    if (this.live < POOL_SIZE) return await this.spawn()
+    return await new Promise((resolve, reject) => { this.waiting.push({ resolve, reject }) })
+  }
+
+  private release (worker: Worker): void {
+    worker.unref()
+    const next = this.waiting.shift()
+    if (next !== undefined) next.resolve(worker)
+    else this.idle.push(worker)
+  }
+
+  private async spawn (): Promise<Worker> {
+    let worker: Worker
+    try {
+      worker = new Worker(new URL('./job-worker.js', import.meta.url))
+    } catch (err) {
+      return await Promise.reject(err)
+    }
+    this.live++
+    worker.unref()
+    worker.on('message', (reply: JobReply) => {
+      const job = this.pending.get(worker)
+      if (job === undefined) return
+      this.pending.delete(worker)
+      this.release(worker)
+      if (reply.type === 'done') job.resolve(reply.result)
+      else job.reject(fromPlainError(reply.error))
+    })
+    const lost = (err: unknown): void => {
+      // A worker that died takes its job with it: the job fails (and the caller records a
+      // background error); the pool starts a new worker for the next job.
+      const i = this.idle.indexOf(worker)
+      if (i >= 0) this.idle.splice(i, 1)
+      const job = this.pending.get(worker)
+      if (job !== undefined) {
+        this.pending.delete(worker)
+        job.reject(err)
+      }
+    }
+    worker.on('error', lost)
+    worker.on('exit', (code) => {
+      this.live--
+      lost(new Error(`background worker exited with code ${code}`))
+      const next = this.waiting.shift()
+      if (next !== undefined) this.spawn().then(next.resolve, next.reject)
+    })
+    await new Promise<void>((resolve, reject) => {
+      worker.once('online', resolve)
+      worker.once('error', reject)
+    })
+    return worker
+  }
+}
+
+const pool = new WorkerPool()
+
+/**
+ * Runs a job in the pool, or on this thread when no worker can start in this process (the
+ * compiled worker script is missing, or the runtime has no worker threads).
+ */
+async function inWorker<T> (body: JobBody, env: Env, newFileNumber: () => number, inline: () => Promise<T>): Promise<T> {
+  if (pool.unavailable === undefined) {
+    let worker: Worker | undefined
+    try {
+      worker = await pool.acquire()
+    } catch (err) {
+      pool.unavailable = err
+    }
+    if (worker !== undefined) {
+      jobCounts.worker++
+      return await pool.run(worker, body, env, newFileNumber) as T
+    }
+  }
+  return await inline()
+}
+
+export const workerJobs: BackgroundJobs = {
+  async flush (env, dbname, mem, fileNumber, table) {
+    const body: JobBody = { type: 'flush', dbname, entries: mem.sortedEntries(), fileNumber, table }
+    return await inWorker(body, env, () => { throw new Error('a flush has its file number') },
+      async () => await inlineJobs.flush(env, dbname, mem, fileNumber, table)) as FileMetaData | undefined
+  },
+  async compact (env, tableCache, input, newFileNumber) {
+    const { abortSignal, ...plain } = input
+    return await inWorker({ type: 'compaction', input: plain }, env, newFileNumber,
+      async () => await inlineJobs.compact(env, tableCache, input, newFileNumber))
+  }
+}

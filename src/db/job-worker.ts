@@ -1,0 +1,73 @@
+// The worker thread's side of background jobs (doc/workers.md): it runs the same flush and
+// compaction jobs as the main thread would, on the inputs it is sent, and posts back the new
+// tables' metadata. It never touches the MANIFEST or any Version: the main thread logs the edit
+// and installs the result, so the VersionSet keeps a single owner.
+//
+// Files are reached through a NodeEnv of its own when the database is on the real file system,
+// otherwise through a RemoteEnv that forwards each call to the database's Env on the main thread.
+// New file numbers always come from the main thread, which owns their allocation.
+
+import { parentPort, type MessagePort } from 'node:worker_threads'
+import type { Env } from '../env/env.js'
+import { NodeEnv } from '../env/node-env.js'
+import { RemoteEnv, SyncCaller } from '../env/remote-env.js'
+import { SortedEntriesIterator, type SortedEntries } from '../memtable/sorted-entries.js'
+import { toPlainError } from '../util/errors.js'
+import { TableCache } from '../version/table-cache.js'
+import { runCompactionJob, type CompactionJobInput } from './compaction-job.js'
+import { runFlushJob } from './flush-job.js'
+import { tableComparator, type TableWriteOptions } from './table-output.js'
+
+export interface JobChannel {
+  port: MessagePort
+  flag: Int32Array
+  /** 'node': open files directly; 'remote': through the main thread's Env. */
+  env: 'node' | 'remote'
+}
+
+export type JobRequest =
+  | { type: 'flush', id: number, channel: JobChannel, dbname: string, entries: SortedEntries, fileNumber: number, table: TableWriteOptions }
+  | { type: 'compaction', id: number, channel: JobChannel, input: CompactionJobInput }
+
+export type JobReply =
+  | { type: 'done', id: number, result: unknown }
+  | { type: 'failed', id: number, error: ReturnType<typeof toPlainError> }
+
+/** Input tables a compaction may hold open at once in a worker; more are reopened as needed. */
+const MAX_OPEN_INPUTS = 1000
+
+const nodeEnv = new NodeEnv()
+
+async function run (request: JobRequest): Promise<unknown> {
+  const caller = new SyncCaller(request.channel)
+  const env: Env = request.channel.env === 'node' ? nodeEnv : new RemoteEnv(caller)
+  try {
+    if (request.type === 'flush') {
+      const icmp = tableComparator(request.table)
+      return runFlushJob(env, request.dbname, new SortedEntriesIterator(request.entries, icmp),
+        request.fileNumber, request.table)
+    }
+    const input = request.input
+    const tableCache = new TableCache(env, input.dbname, {
+      icmp: tableComparator(input.table),
+      maxOpenFiles: MAX_OPEN_INPUTS
+    })
+    try {
+      return await runCompactionJob(env, tableCache, input, () => caller.call('newFileNumber') as number)
+    } finally {
+      tableCache.close()
+    }
+  } finally {
+    request.channel.port.close()
+  }
+}
+
+const port = parentPort
+if (port !== null) {
+  port.on('message', (request: JobRequest) => {
+    run(request).then(
+      (result) => { port.postMessage({ type: 'done', id: request.id, result } satisfies JobReply) },
+      (err: unknown) => { port.postMessage({ type: 'failed', id: request.id, error: toPlainError(err) } satisfies JobReply) }
+    )
+  })
+}
