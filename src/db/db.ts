@@ -60,6 +60,12 @@ interface ManualCompaction {
 
 /** Group commit: a group holds at most this many bytes, less when the leader is small. */
 const MAX_GROUP_BYTES = 1 << 20
+/**
+ * The write loop lets the event loop turn at least this often (milliseconds) while writes keep
+ * coming, so that a caller's loop of awaited writes cannot starve timers, I/O and the background
+ * workers' replies. One setImmediate per interval costs next to nothing.
+ */
+const WRITE_TURN_MS = 2
 
 function checkKey (key: unknown): asserts key is Uint8Array {
   if (!(key instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array')
@@ -99,6 +105,8 @@ export class DB {
 
   private readonly writers: Writer[] = []
   private writing = false
+  /** When the write loop last started from a macrotask (see enqueue). */
+  private lastWriteTurn = 0
   private readonly compactionMutex = new Mutex()
   private flushRunning: Promise<void> | undefined
   private compactionScheduled = false
@@ -316,8 +324,19 @@ export class DB {
       this.writers.push({ batch, sync, resolve, reject })
       if (!this.writing) {
         this.writing = true
-        // Writers issued in the same tick join one group.
-        queueMicrotask(() => { void this.processWrites() })
+        // Writers issued in the same tick join one group. The loop normally starts in a microtask,
+        // which is cheapest; but a caller awaiting one write after another would then never let
+        // the event loop turn (no timers, no I/O callbacks, no replies from the background
+        // workers), so at least every WRITE_TURN_MS the loop starts from setImmediate instead.
+        const now = performance.now()
+        if (now - this.lastWriteTurn < WRITE_TURN_MS) {
+          queueMicrotask(() => { void this.processWrites() })
+        } else {
+          setImmediate(() => {
+            this.lastWriteTurn = performance.now()
+            void this.processWrites()
+          })
+        }
       }
     })
   }
@@ -663,8 +682,10 @@ export class DB {
 
   private maybeScheduleFlush (): void {
     if (this.imm === undefined || this.flushRunning !== undefined || this.bgError !== undefined) return
+    // Started in a microtask, not a later turn of the event loop: the flush runs in a worker, and
+    // the sooner it starts the less a writer filling the next memtable waits for it.
     this.flushRunning = new Promise<void>((resolve) => {
-      setImmediate(() => {
+      queueMicrotask(() => {
         this.compactMemTable()
           .catch((err) => { if (!this.closed) this.recordBackgroundError(err) })
           .finally(() => {

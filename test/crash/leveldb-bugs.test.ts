@@ -24,6 +24,7 @@ import { currentFileName, parseFileName } from '../../src/dbformat/filename.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import { LogWriter } from '../../src/log/writer.js'
 import { bytes, scan, str } from '../db/helpers.js'
+import { withVirtualTime } from './runner.js'
 
 const DIR = '/db'
 /** An async hang (a promise that never settles) fails the test instead of stalling the run. */
@@ -145,8 +146,10 @@ interface ExplorationResult {
 }
 
 async function explore (x: Exploration): Promise<ExplorationResult> {
+  // In virtual time (runner.ts): the engine's clock-driven choices must not depend on the
+  // machine's speed, or a rerun would not issue the counted calls.
   const counting = new FaultEnv(x.start.env.clone())
-  await x.workload(counting, new Ledger(x.start.writes))
+  await withVirtualTime(counting, async () => { await x.workload(counting, new Ledger(x.start.writes)) })
   const points = counting.calls.filter(x.filter ?? (() => true))
   const failures: string[] = []
   for (const call of points) {
@@ -155,7 +158,7 @@ async function explore (x: Exploration): Promise<ExplorationResult> {
     fault.crashAfter(call.index)
     const ledger = new Ledger(x.start.writes)
     try {
-      await x.workload(fault, ledger)
+      await withVirtualTime(fault, async () => { await x.workload(fault, ledger) })
     } catch (err) {
       if (!fault.crashed) throw err
     }

@@ -142,8 +142,11 @@ async function runSteps (env: Env, workload: Workload, run: RunOptions): Promise
       const m = write.mutations[0]!
       promise = m.kind === 'put' ? db.put(m.key, m.value, { sync: write.sync }) : db.del(m.key, { sync: write.sync })
     }
-    if (record === undefined) return promise
+    // The same promise chain with or without a trace: one microtask more or less would let the
+    // engine's background steps interleave differently, and the crashed runs (untraced) must
+    // issue exactly the counting run's calls.
     return promise.then(() => {
+      if (record === undefined) return
       record.ackedAt = now()
       record.logAppend = lastLogAppend(fault!)
     })
