@@ -16,6 +16,7 @@ import type { Env } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { envCallHandler, serveCalls } from '../env/remote-env.js'
 import type { MemTable } from '../memtable/memtable.js'
+import { packedSize, packSortedEntries } from '../memtable/sorted-entries.js'
 import { fromPlainError } from '../util/errors.js'
 import type { TableCache } from '../version/table-cache.js'
 import type { FileMetaData } from '../version/version-edit.js'
@@ -166,11 +167,36 @@ async function inWorker<T> (body: JobBody, env: Env, newFileNumber: () => number
   return await inline()
 }
 
+/**
+ * Staging buffers for flushes (sorted-entries.ts, PackedEntries), reused from one flush to the
+ * next. At most one per worker is in use at a time; buffers larger than this are not kept.
+ */
+const stagingBuffers: SharedArrayBuffer[] = []
+const MAX_KEPT_STAGING = 16 << 20
+
+function takeStaging (size: number): SharedArrayBuffer {
+  const i = stagingBuffers.findIndex((b) => b.byteLength >= size)
+  if (i >= 0) return stagingBuffers.splice(i, 1)[0]!
+  // Some room to grow, so that a slightly fuller memtable next time still fits.
+  return new SharedArrayBuffer(size + (size >> 3))
+}
+
+function returnStaging (buffer: SharedArrayBuffer): void {
+  if (buffer.byteLength <= MAX_KEPT_STAGING && stagingBuffers.length < POOL_SIZE) stagingBuffers.push(buffer)
+}
+
 export const workerJobs: BackgroundJobs = {
   async flush (env, dbname, mem, fileNumber, table) {
-    const body: JobBody = { type: 'flush', dbname, entries: mem.sortedEntries(), fileNumber, table }
-    return await inWorker(body, env, () => { throw new Error('a flush has its file number') },
-      async () => await inlineJobs.flush(env, dbname, mem, fileNumber, table)) as FileMetaData | undefined
+    const inline = async (): Promise<FileMetaData | undefined> => await inlineJobs.flush(env, dbname, mem, fileNumber, table)
+    if (pool.unavailable !== undefined) return await inline()
+    const entries = mem.sortedEntries()
+    const staging = takeStaging(packedSize(entries))
+    try {
+      const body: JobBody = { type: 'flush', dbname, entries: packSortedEntries(entries, staging), fileNumber, table }
+      return await inWorker(body, env, () => { throw new Error('a flush has its file number') }, inline) as FileMetaData | undefined
+    } finally {
+      returnStaging(staging)
+    }
   },
   async compact (env, tableCache, input, newFileNumber) {
     const { abortSignal, ...plain } = input

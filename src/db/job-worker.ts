@@ -11,7 +11,7 @@ import { parentPort, type MessagePort } from 'node:worker_threads'
 import type { Env } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { RemoteEnv, SyncCaller } from '../env/remote-env.js'
-import { SortedEntriesIterator, type SortedEntries } from '../memtable/sorted-entries.js'
+import { SortedEntriesIterator, unpackSortedEntries, type PackedEntries } from '../memtable/sorted-entries.js'
 import { toPlainError } from '../util/errors.js'
 import { TableCache } from '../version/table-cache.js'
 import { runCompactionJob, type CompactionJobInput } from './compaction-job.js'
@@ -26,7 +26,7 @@ export interface JobChannel {
 }
 
 export type JobRequest =
-  | { type: 'flush', id: number, channel: JobChannel, dbname: string, entries: SortedEntries, fileNumber: number, table: TableWriteOptions }
+  | { type: 'flush', id: number, channel: JobChannel, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
   | { type: 'compaction', id: number, channel: JobChannel, input: CompactionJobInput }
 
 export type JobReply =
@@ -44,7 +44,7 @@ async function run (request: JobRequest): Promise<unknown> {
   try {
     if (request.type === 'flush') {
       const icmp = tableComparator(request.table)
-      return runFlushJob(env, request.dbname, new SortedEntriesIterator(request.entries, icmp),
+      return runFlushJob(env, request.dbname, new SortedEntriesIterator(unpackSortedEntries(request.entries), icmp),
         request.fileNumber, request.table)
     }
     const input = request.input

@@ -82,3 +82,56 @@ export class SortedEntriesIterator implements InternalIterator {
     return e.buf.subarray(start, start + e.keyLength[id]!)
   }
 }
+
+/**
+ * SortedEntries copied into one SharedArrayBuffer, to hand to a worker without a structured-clone
+ * copy. A flush posts one of these per memtable; cloning the arena instead left a 4 MiB buffer
+ * per flush in the worker's heap until its garbage collector next ran, which it does only after
+ * tens of megabytes of such buffers (measured: peak RSS 220 MiB against 137 MiB with jobs on the
+ * main thread). A staging buffer reused from flush to flush costs one memcpy and no allocation.
+ */
+export interface PackedEntries {
+  shared: SharedArrayBuffer
+  bufLength: number
+  count: number
+  orderCount: number
+}
+
+function align4 (n: number): number {
+  return (n + 3) & ~3
+}
+
+/** Bytes a staging buffer needs for `entries`. */
+export function packedSize (entries: SortedEntries): number {
+  return align4(entries.buf.length) + 4 * (3 * entries.keyOffset.length + entries.order.length)
+}
+
+/** Copies `entries` into `shared` (at least packedSize(entries) bytes). */
+export function packSortedEntries (entries: SortedEntries, shared: SharedArrayBuffer): PackedEntries {
+  const count = entries.keyOffset.length
+  const orderCount = entries.order.length
+  new Uint8Array(shared, 0, entries.buf.length).set(entries.buf)
+  let offset = align4(entries.buf.length)
+  for (const array of [entries.keyOffset, entries.keyLength, entries.valueLength]) {
+    new Uint32Array(shared, offset, count).set(array)
+    offset += 4 * count
+  }
+  new Uint32Array(shared, offset, orderCount).set(entries.order)
+  return { shared, bufLength: entries.buf.length, count, orderCount }
+}
+
+/** Views of a packed copy (no copying). */
+export function unpackSortedEntries (packed: PackedEntries): SortedEntries {
+  const { shared, bufLength, count, orderCount } = packed
+  let offset = align4(bufLength)
+  const next = (n: number): Uint32Array => {
+    const array = new Uint32Array(shared, offset, n)
+    offset += 4 * n
+    return array
+  }
+  const buf = new Uint8Array(shared, 0, bufLength)
+  const keyOffset = next(count)
+  const keyLength = next(count)
+  const valueLength = next(count)
+  return { buf, keyOffset, keyLength, valueLength, order: next(orderCount) }
+}
