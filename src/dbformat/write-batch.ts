@@ -130,6 +130,19 @@ export class WriteBatch {
    * Throws LEVEL_CORRUPTION on a malformed batch, possibly after some handler calls.
    */
   iterate (handler: WriteBatchHandler): void {
+    this.iterateRaw((type, buf, keyStart, keyLength, valueStart, valueLength) => {
+      const key = buf.subarray(keyStart, keyStart + keyLength)
+      if (type === ValueType.Value) handler.put(key, buf.subarray(valueStart, valueStart + valueLength))
+      else handler.del(key)
+    })
+  }
+
+  /**
+   * As iterate(), with positions in the batch's buffer instead of views: the memtable copies
+   * each record straight into its arena, and two views per record would be two allocations on
+   * the hottest write path. A deletion has valueLength 0.
+   */
+  iterateRaw (handler: RawRecordHandler): void {
     const buf = this.rep.buf
     if (this.rep.length < WRITE_BATCH_HEADER_SIZE) throw corruption('malformed WriteBatch (too small)')
     const input = new Cursor(buf, WRITE_BATCH_HEADER_SIZE, this.rep.length)
@@ -137,32 +150,33 @@ export class WriteBatch {
     while (input.pos < input.end) {
       const recordStart = input.pos
       const tag = buf[input.pos++]!
-      if (tag === ValueType.Value) {
-        let key: Uint8Array
-        let value: Uint8Array
-        try {
-          key = input.lengthPrefixed()
-          value = input.lengthPrefixed()
-        } catch (err) {
-          throw rethrowAs(err, 'bad WriteBatch Put', recordStart)
+      if (tag !== ValueType.Value && tag !== ValueType.Deletion) throw corruption('unknown WriteBatch tag', { offset: recordStart })
+      let keyStart: number
+      let keyLength: number
+      let valueStart = 0
+      let valueLength = 0
+      try {
+        keyLength = input.varint32()
+        keyStart = input.pos
+        input.skip(keyLength)
+        if (tag === ValueType.Value) {
+          valueLength = input.varint32()
+          valueStart = input.pos
+          input.skip(valueLength)
         }
-        handler.put(key, value)
-      } else if (tag === ValueType.Deletion) {
-        let key: Uint8Array
-        try {
-          key = input.lengthPrefixed()
-        } catch (err) {
-          throw rethrowAs(err, 'bad WriteBatch Delete', recordStart)
-        }
-        handler.del(key)
-      } else {
-        throw corruption('unknown WriteBatch tag', { offset: recordStart })
+      } catch (err) {
+        throw rethrowAs(err, tag === ValueType.Value ? 'bad WriteBatch Put' : 'bad WriteBatch Delete', recordStart)
       }
+      handler(tag, buf, keyStart, keyLength, valueStart, valueLength)
       found++
     }
     if (found !== this.count) throw corruption('WriteBatch has wrong count')
   }
 }
+
+/** One record of a batch as positions in `buf` (see WriteBatch.iterateRaw). */
+export type RawRecordHandler = (type: ValueType, buf: Uint8Array, keyStart: number, keyLength: number,
+  valueStart: number, valueLength: number) => void
 
 // A slice that runs past the batch becomes the record-level message LevelDB reports.
 function rethrowAs (err: unknown, message: string, offset: number): unknown {

@@ -36,19 +36,28 @@ export class EntryArena {
 
   /** Copies (userKey + tag, value) in and returns the new entry's index. */
   append (sequence: number, type: number, userKey: Uint8Array, value: Uint8Array): number {
-    const keyLength = userKey.length + TAG_SIZE
-    const size = keyLength + value.length
+    return this.appendFrom(sequence, type, userKey, 0, userKey.length, value, 0, value.length)
+  }
+
+  /**
+   * As append(), with the key and value given as ranges of byte arrays (the memtable copies
+   * records straight out of a WriteBatch this way, without making views of them).
+   */
+  appendFrom (sequence: number, type: number, keySrc: Uint8Array, keyStart: number, userKeyLength: number,
+    valueSrc: Uint8Array, valueStart: number, valueLength: number): number {
+    const keyLength = userKeyLength + TAG_SIZE
+    const size = keyLength + valueLength
     if (this.used + size > this.buf.length) this.growBytes(size)
     const id = this.count
     if (id === this.keyOffset.length) this.growEntries()
     const buf = this.buf
     const start = this.used
-    buf.set(userKey, start)
-    encodeTag(buf, start + userKey.length, sequence, type)
-    buf.set(value, start + keyLength)
+    copyInto(buf, start, keySrc, keyStart, userKeyLength)
+    encodeTag(buf, start + userKeyLength, sequence, type)
+    copyInto(buf, start + keyLength, valueSrc, valueStart, valueLength)
     this.keyOffset[id] = start
     this.keyLength[id] = keyLength
-    this.valueLength[id] = value.length
+    this.valueLength[id] = valueLength
     this.used = start + size
     this.count = id + 1
     return id
@@ -88,4 +97,15 @@ function grown (a: Uint32Array, n: number): Uint32Array {
   const out = new Uint32Array(n)
   out.set(a)
   return out
+}
+
+/** Below this many bytes a loop copies faster than set(), which needs a view (an allocation). */
+const SHORT_COPY = 32
+
+function copyInto (dst: Uint8Array, at: number, src: Uint8Array, start: number, length: number): void {
+  if (length <= SHORT_COPY) {
+    for (let i = 0; i < length; i++) dst[at + i] = src[start + i]!
+  } else {
+    dst.set(start === 0 && length === src.length ? src : src.subarray(start, start + length), at)
+  }
 }

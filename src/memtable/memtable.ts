@@ -56,9 +56,10 @@ export class MemTable {
    */
   addBatch (batch: WriteBatch): void {
     let sequence = batch.sequence
-    batch.iterate({
-      put: (key, value) => this.add(sequence++, ValueType.Value, key, value),
-      del: (key) => this.add(sequence++, ValueType.Deletion, key, EMPTY)
+    const arena = this.arena
+    const index = this.index
+    batch.iterateRaw((type, buf, keyStart, keyLength, valueStart, valueLength) => {
+      index.insert(arena.appendFrom(sequence++, type, buf, keyStart, keyLength, buf, valueStart, valueLength))
     })
   }
 
@@ -124,8 +125,6 @@ export class MemTable {
     }
   }
 }
-
-const EMPTY = new Uint8Array(0)
 
 class MemTableIterator implements InternalIterator {
   private readonly arena: EntryArena

@@ -161,12 +161,17 @@ export class Cursor {
     return this.buf[this.pos++]!
   }
 
+  /** Moves past the next `n` bytes. */
+  skip (n: number): void {
+    if (n < 0 || this.end - this.pos < n) throw corruption('slice runs past end of input', { offset: this.pos })
+    this.pos += n
+  }
+
   /** A view (not a copy) of the next `n` bytes. */
   bytes (n: number): Uint8Array {
-    if (n < 0 || this.end - this.pos < n) throw corruption('slice runs past end of input', { offset: this.pos })
-    const out = this.buf.subarray(this.pos, this.pos + n)
-    this.pos += n
-    return out
+    const start = this.pos
+    this.skip(n)
+    return this.buf.subarray(start, this.pos)
   }
 
   /** A view of a varint32-length-prefixed slice. */
