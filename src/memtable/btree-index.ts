@@ -52,6 +52,8 @@ export class BTreeIndex {
   // The descent path of the current insert, reused to avoid allocating per insert.
   private readonly pathNodes: Node[] = new Array<Node>(MAX_DEPTH)
   private readonly pathSlots: number[] = new Array<number>(MAX_DEPTH).fill(0)
+  /** The last insert went to the right edge: try appending the next one there first. */
+  private appending = false
 
   constructor (arena: EntryArena, icmp: InternalKeyComparator) {
     this.arena = arena
@@ -65,6 +67,10 @@ export class BTreeIndex {
     const start = arena.keyOffset[id]!
     const end = start + arena.keyLength[id]!
     const abbr = this.abbreviationOf(buf, start, end)
+    if (this.appending && this.isAfterLast(abbr, buf, start, end)) {
+      this.appendLast(id, abbr)
+      return
+    }
     let node = this.root
     let depth = 0
     while (node.children !== null) {
@@ -86,7 +92,40 @@ export class BTreeIndex {
     ids[pos] = id
     abbrs[pos] = abbr
     node.version++
+    this.appending = node === this.lastLeaf && pos === ids.length - 1
     if (ids.length > LEAF_MAX) this.splitLeaf(node, pos, depth)
+  }
+
+  /** Whether target[start, end) sorts after the last entry (it is then appended, see insert). */
+  private isAfterLast (abbr: number, target: Uint8Array, start: number, end: number): boolean {
+    const leaf = this.lastLeaf
+    const n = leaf.ids.length
+    if (n === 0) return false
+    const a = leaf.abbrs[n - 1]!
+    if (a !== abbr) return a < abbr
+    const id = leaf.ids[n - 1]!
+    const arena = this.arena
+    const s = arena.keyOffset[id]!
+    return this.icmp.compareAt(arena.buf, s, s + arena.keyLength[id]!, target, start, end) < 0
+  }
+
+  // Keys written in ascending order (a sequential load, a batch of sorted keys) all land at the
+  // right edge: they are appended to the last leaf with one comparison instead of a search from
+  // the root, the descent path being the rightmost child at every level.
+  private appendLast (id: number, abbr: number): void {
+    let node = this.root
+    let depth = 0
+    while (node.children !== null) {
+      const slot = node.children.length - 1
+      this.pathNodes[depth] = node
+      this.pathSlots[depth] = slot
+      depth++
+      node = node.children[slot]!
+    }
+    node.ids.push(id)
+    node.abbrs.push(abbr)
+    node.version++
+    if (node.ids.length > LEAF_MAX) this.splitLeaf(node, node.ids.length - 1, depth)
   }
 
   /** Id of the first entry >= the internal key target[start, end), or -1. */

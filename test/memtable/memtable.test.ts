@@ -178,6 +178,22 @@ for (const { name, options } of variants) {
       }
     })
 
+    test('ascending runs broken by keys that fall inside the range (the right-edge append path)', () => {
+      const mem = new MemTable(icmp, options)
+      const model = new Model()
+      const rnd = new Random(7)
+      let next = 0
+      for (let i = 0; i < 20_000; i++) {
+        // Mostly the next key up; sometimes one anywhere below it, which must not be appended.
+        const n = rnd.oneIn(5) ? rnd.uniform(next + 1) : next++
+        const user = utf8(String(n).padStart(8, '0'))
+        mem.add(i + 1, ValueType.Value, user, utf8(String(i)))
+        model.add(user, i + 1, ValueType.Value, utf8(String(i)))
+      }
+      assert.deepEqual(scanForward(mem.newIterator()), modelRows(model))
+      assert.deepEqual(scanBackward(mem.newIterator()), modelRows(model).reverse())
+    })
+
     test('a seek target too short to be an internal key follows the comparator, without throwing', () => {
       const mem = new MemTable(icmp, options)
       for (let i = 0; i < 26; i++) mem.add(i + 1, ValueType.Value, utf8(String.fromCharCode(97 + i)), utf8('v'))
