@@ -418,8 +418,13 @@ export async function runAdapter (store: StoreAdapter, config: WorkerConfig, sen
 
     if (phase === measureAfter && openDir !== undefined) {
       // The read database after its fills and reads (before readwhilewriting adds to it): the
-      // size and write amplification the table shows.
+      // size and write amplification the table shows. Measured closed, at rest: an open store
+      // may be mid-way through a background compaction, whose inputs and outputs would both be
+      // counted. Closing waits for it (LevelDB and Shale alike); the store is then reopened for
+      // the phases that follow.
+      await store.close()
       measureReadDb(store, openDir, result, meter.bytes() - readDbWriteStart, 2 * n * (KEY_SIZE + VALUE_SIZE))
+      if (plan.indexOf(phase) < plan.length - 1) await store.open(openDir, { sync: false })
     }
   }
   if (wanted.has('overwrite')) result.stats = store.stats()
