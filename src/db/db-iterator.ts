@@ -19,6 +19,7 @@ import {
   decodeTagSequence, makeInternalKey, MAX_SEQUENCE, TAG_SIZE, VALUE_TYPE_FOR_SEEK, ValueType,
   type InternalKeyComparator
 } from '../dbformat/internal-key.js'
+import { copyBytes } from '../util/byte-pool.js'
 import { corruption, invalidArgument } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
 import { Random } from '../util/random.js'
@@ -54,8 +55,14 @@ export class DBIterator {
   private readonly sequence: number
   private direction = FORWARD
   private isValid = false
-  /** Forward only: the shown key, a view of the internal key (the internal iterator rests on it). */
-  private currentKey: Uint8Array = EMPTY
+  /**
+   * Forward only: the shown key is currentIKey[0, currentKeyLength), the user-key part of the
+   * internal key the internal iterator rests on. A view of it is made only when key() is asked
+   * for (and kept until the iterator moves): copyKey() needs none.
+   */
+  private currentIKey: Uint8Array = EMPTY
+  private currentKeyLength = 0
+  private currentKeyView: Uint8Array | undefined
   /**
    * Forward: the user key whose older versions are being skipped. Reverse: the shown key.
    */
@@ -90,13 +97,28 @@ export class DBIterator {
   /** The current user key: a view, valid until the iterator moves. */
   key (): Uint8Array {
     if (!this.isValid) throw notPositioned()
-    return this.direction === FORWARD ? this.currentKey : this.savedKey.view()
+    if (this.direction !== FORWARD) return this.savedKey.view()
+    let view = this.currentKeyView
+    if (view === undefined) view = this.currentKeyView = this.currentIKey.subarray(0, this.currentKeyLength)
+    return view
   }
 
   /** The current value: a view, valid until the iterator moves. */
   value (): Uint8Array {
     if (!this.isValid) throw notPositioned()
     return this.direction === FORWARD ? this.internal.value() : this.savedValue.view()
+  }
+
+  /** A copy of the current key that the caller owns (util/byte-pool.ts: no view made first). */
+  copyKey (): Uint8Array {
+    if (!this.isValid) throw notPositioned()
+    return this.direction === FORWARD ? copyBytes(this.currentIKey, 0, this.currentKeyLength) : this.savedKey.copy()
+  }
+
+  /** A copy of the current value that the caller owns. */
+  copyValue (): Uint8Array {
+    if (!this.isValid) throw notPositioned()
+    return this.direction === FORWARD ? copyBytes(this.internal.value()) : this.savedValue.copy()
   }
 
   seekToFirst (): void {
@@ -134,7 +156,7 @@ export class DBIterator {
       if (it.valid()) it.next()
       else it.seekToFirst()
     } else {
-      this.savedKey.set(this.currentKey)
+      this.savedKey.setPrefix(this.currentIKey, this.currentKeyLength)
       it.next()
     }
     if (!it.valid()) {
@@ -151,7 +173,7 @@ export class DBIterator {
       // The internal iterator is on the shown entry: walk back past every version of its key so
       // that it rests where a reverse scan expects it.
       const it = this.internal
-      this.savedKey.set(this.currentKey)
+      this.savedKey.setPrefix(this.currentIKey, this.currentKeyLength)
       for (;;) {
         it.prev()
         if (!it.valid()) {
@@ -201,7 +223,9 @@ export class DBIterator {
           this.savedKey.setPrefix(ikey, n)
           skipping = true
         } else if (!skipping || this.savedKey.compareUser(this.icmp, ikey, n) < 0) {
-          this.currentKey = ikey.subarray(0, n)
+          this.currentIKey = ikey
+          this.currentKeyLength = n
+          this.currentKeyView = undefined
           this.isValid = true
           return
         }
@@ -316,6 +340,11 @@ class ByteHolder {
     else if (n === src.length) buf.set(src, 0)
     else buf.set(src.subarray(0, n), 0)
     this.length = n
+  }
+
+  /** A copy of the held bytes that the caller owns. */
+  copy (): Uint8Array {
+    return copyBytes(this.buf, 0, this.length)
   }
 
   clear (): void {

@@ -9,7 +9,7 @@
 // compared as two 32-bit halves, never as one lossy number.
 
 import { bytewiseComparator, type Comparator } from '../util/comparator.js'
-import { decodeFixed32, encodeFixed32, encodeVarint, varintLength } from '../util/coding.js'
+import { compareBytesAt, decodeFixed32, encodeFixed32, encodeVarint, varintLength } from '../util/coding.js'
 import { corruption, invalidArgument } from '../util/errors.js'
 import type { FilterPolicy } from '../table/filter-policy.js'
 
@@ -170,14 +170,7 @@ export class InternalKeyComparator implements Comparator {
   /** Compares user keys held in ranges, under the user comparator. */
   compareUserAt (a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
     if (!this.bytewise) return this.user.compare(a.subarray(aStart, aEnd), b.subarray(bStart, bEnd))
-    const aLen = aEnd - aStart
-    const bLen = bEnd - bStart
-    const n = aLen < bLen ? aLen : bLen
-    for (let i = 0; i < n; i++) {
-      const d = a[aStart + i]! - b[bStart + i]!
-      if (d !== 0) return d
-    }
-    return aLen - bLen
+    return compareBytesAt(a, aStart, aEnd, b, bStart, bEnd)
   }
 
   // Keys shorter than a tag only come from damaged input. They still get a total order (the
@@ -259,27 +252,33 @@ export class InternalFilterPolicy implements FilterPolicy {
 
 /**
  * The key a point lookup searches for: `userKey` at snapshot `sequence`, with the seek type, so a
- * search lands on the newest entry visible at that snapshot. One buffer holds
- * varint32(internal key length) | user key | tag: the whole is the memtable key, the part after the
- * length prefix the internal key.
+ * search lands on the newest entry visible at that snapshot. It holds the internal key
+ * (user key | tag) in one small buffer; one is made per get, so it makes nothing else until
+ * asked (a 24-byte key lives on V8's heap, a view or a length-prefixed copy would cost as much
+ * again).
  */
 export class LookupKey {
-  private readonly buf: Uint8Array
   private readonly ikey: Uint8Array
-  private readonly prefix: number
+  private user: Uint8Array | undefined
 
   constructor (userKey: Uint8Array, sequence: number) {
-    const ikeyLength = userKey.length + TAG_SIZE
-    this.prefix = varintLength(ikeyLength)
-    this.buf = new Uint8Array(this.prefix + ikeyLength)
-    encodeVarint(this.buf, 0, ikeyLength)
-    this.buf.set(userKey, this.prefix)
-    encodeTag(this.buf, this.prefix + userKey.length, sequence, VALUE_TYPE_FOR_SEEK)
-    this.ikey = this.buf.subarray(this.prefix)
+    const n = userKey.length
+    const ikey = new Uint8Array(n + TAG_SIZE)
+    // Short keys: a loop beats set(), whose call costs more than copying a few bytes.
+    if (n <= 32) for (let i = 0; i < n; i++) ikey[i] = userKey[i]!
+    else ikey.set(userKey, 0)
+    encodeTag(ikey, n, sequence, VALUE_TYPE_FOR_SEEK)
+    this.ikey = ikey
   }
 
+  /** varint32(internal key length) | internal key, LevelDB's memtable key (made on each call). */
   memtableKey (): Uint8Array {
-    return this.buf
+    const ikey = this.ikey
+    const prefix = varintLength(ikey.length)
+    const out = new Uint8Array(prefix + ikey.length)
+    encodeVarint(out, 0, ikey.length)
+    out.set(ikey, prefix)
+    return out
   }
 
   internalKey (): Uint8Array {
@@ -287,6 +286,8 @@ export class LookupKey {
   }
 
   userKey (): Uint8Array {
-    return this.buf.subarray(this.prefix, this.buf.length - TAG_SIZE)
+    let user = this.user
+    if (user === undefined) user = this.user = this.ikey.subarray(0, this.ikey.length - TAG_SIZE)
+    return user
   }
 }

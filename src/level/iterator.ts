@@ -131,7 +131,7 @@ class ReadCursor<T> {
 
   /** Up to `max` items (Infinity: all that remain); fewer only at the end. */
   async collect (max: number): Promise<T[]> {
-    const out: T[] = []
+    let out: T[] = []
     while (this.aheadPos < this.ahead.length && out.length < max) out.push(this.shape(this.ahead[this.aheadPos++]!))
     if (out.length === max) return out
     await this.pause()
@@ -139,7 +139,14 @@ class ReadCursor<T> {
     while (out.length < max) {
       const want = Math.min(CHUNK, max - out.length)
       const entries = this.handle.nextv(want)
-      for (const entry of entries) out.push(this.shape(entry))
+      if (out.length === 0) {
+        // The usual nextv(): the engine's array becomes the result, shaped in place.
+        const shaped = entries as unknown as T[]
+        for (let i = 0; i < entries.length; i++) shaped[i] = this.shape(entries[i]!)
+        out = shaped
+      } else {
+        for (const entry of entries) out.push(this.shape(entry))
+      }
       if (entries.length < want) break
       if (out.length < max && performance.now() - sliceStart > TIME_SLICE_MS) {
         await yieldToEventLoop()

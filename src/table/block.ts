@@ -12,6 +12,10 @@ import type { Comparator } from '../util/comparator.js'
 import { corruption, type ShaleError } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
 
+const EMPTY = new Uint8Array(0)
+/** Stands for "no run recorded yet"; never written to. */
+const NO_RUN: number[] = []
+
 export interface BlockLocation {
   /** Named in corruption errors. */
   fileName?: string
@@ -54,31 +58,6 @@ export class Block {
   newIterator (comparator: Comparator): BlockIterator {
     return new BlockIterator(this, comparator)
   }
-
-  /**
-   * All entries as views into the block, if no entry shares a key prefix (the shape of an index
-   * block, whose restart interval is 1); otherwise, or if any entry is malformed, null. Lets a
-   * reader keep an index as arrays and binary-search it without decoding on every lookup.
-   */
-  unsharedEntries (): { keys: Uint8Array[], values: Uint8Array[] } | null {
-    const data = this.data
-    const limit = this.restartOffset
-    const cursor = new Cursor(data, 0, limit)
-    const keys: Uint8Array[] = []
-    const values: Uint8Array[] = []
-    try {
-      while (cursor.pos < limit) {
-        if (cursor.varint32() !== 0) return null
-        const keyLength = cursor.varint32()
-        const valueLength = cursor.varint32()
-        keys.push(cursor.bytes(keyLength))
-        values.push(cursor.bytes(valueLength))
-      }
-    } catch {
-      return null
-    }
-    return { keys, values }
-  }
 }
 
 export class BlockIterator implements InternalIterator {
@@ -96,7 +75,8 @@ export class BlockIterator implements InternalIterator {
   /** Offset of restart point restartIndex + 1 (Infinity if none): when parsing reaches it, restartIndex moves. */
   private nextRestartOffset = 0
   private nextOffset = 0
-  private keyBuf = new Uint8Array(32)
+  /** Grown at the first entry parsed: iterators are made per table and per seek, often for one key. */
+  private keyBuf = EMPTY
   private keyLength = 0
   /**
    * A view of keyBuf[0, keyLength). It aliases the buffer, so it is kept while the length and the
@@ -106,14 +86,28 @@ export class BlockIterator implements InternalIterator {
   private keyView: Uint8Array | undefined
   private valueOffset = 0
   private valueLength = 0
+  /** A view of the current value, made at the first value() call and kept until the iterator moves. */
+  private valueView: Uint8Array | undefined
   private error: ShaleError | undefined
+
+  /**
+   * The restart run recorded by decodeRun(): the offsets of its entries, their keys end to end in
+   * runKeys (entry i ends at runKeyEnds[i]), and the position of the current entry in it, or -1
+   * when the current entry is not the one recorded there (checked against runOffsets).
+   */
+  private runOffsets: number[] = NO_RUN
+  private runKeyEnds: number[] = NO_RUN
+  private runKeys = EMPTY
+  private runPos = -1
+  private runRestartIndex = 0
 
   // The header of the entry decoded last by decodeHeader().
   private hShared = 0
   private hNonShared = 0
   private hValueLength = 0
   private hKeyStart = 0
-  private readonly cursor = new Cursor(new Uint8Array(0))
+  /** For headers with multi-byte varints (the slow path of decodeHeader); made when first needed. */
+  private cursor: Cursor | undefined
 
   constructor (block: Block, comparator: Comparator) {
     this.comparator = comparator
@@ -129,9 +123,8 @@ export class BlockIterator implements InternalIterator {
     this.data = block.data
     this.limit = block.restartOffset
     this.numRestarts = block.numRestarts
-    this.cursor.buf = this.data
-    this.cursor.end = this.limit
     this.error = undefined
+    this.runPos = -1
     this.markEnd()
   }
 
@@ -149,7 +142,9 @@ export class BlockIterator implements InternalIterator {
   }
 
   value (): Uint8Array {
-    return this.data.subarray(this.valueOffset, this.valueOffset + this.valueLength)
+    let view = this.valueView
+    if (view === undefined) view = this.valueView = this.data.subarray(this.valueOffset, this.valueOffset + this.valueLength)
+    return view
   }
 
   checkError (): void {
@@ -166,10 +161,7 @@ export class BlockIterator implements InternalIterator {
 
   seekToLast (): void {
     if (this.error !== undefined || this.numRestarts === 0) return this.markEnd()
-    if (!this.seekToRestartPoint(this.numRestarts - 1)) return
-    while (this.parseNextKey() && this.nextOffset < this.limit) {
-      // Keep going to the last entry.
-    }
+    this.decodeRun(this.numRestarts - 1, this.limit)
   }
 
   seek (target: Uint8Array): void {
@@ -183,14 +175,21 @@ export class BlockIterator implements InternalIterator {
       const offset = this.restartPoint(mid)
       if (offset < 0 || !this.decodeHeader(offset)) return
       if (this.hShared !== 0) return this.fail('restart entry with a shared key prefix', offset)
-      const key = this.data.subarray(this.hKeyStart, this.hKeyStart + this.hNonShared)
-      if (cmp.compare(key, target) < 0) left = mid
+      const start = this.hKeyStart
+      const end = start + this.hNonShared
+      const r = cmp.compareAt !== undefined
+        ? cmp.compareAt(this.data, start, end, target, 0, target.length)
+        : cmp.compare(this.data.subarray(start, end), target)
+      if (r < 0) left = mid
       else right = mid - 1
     }
     if (!this.seekToRestartPoint(left)) return
     // Linear scan to the first key >= target. Each step advances, so this ends.
     while (this.parseNextKey()) {
-      if (cmp.compare(this.key(), target) >= 0) return
+      const r = cmp.compareAt !== undefined
+        ? cmp.compareAt(this.keyBuf, 0, this.keyLength, target, 0, target.length)
+        : cmp.compare(this.key(), target)
+      if (r >= 0) return
     }
   }
 
@@ -202,16 +201,72 @@ export class BlockIterator implements InternalIterator {
   prev (): void {
     if (!this.valid()) return
     const original = this.current
+    const pos = this.runPos
+    if (pos > 0 && this.runOffsets[pos] === original) return this.restoreRunEntry(pos - 1)
     // Back up to a restart point strictly before the current entry.
     while (this.restartPointRaw(this.restartIndex) >= original) {
       if (this.restartIndex === 0) return this.markEnd()
       this.restartIndex--
     }
-    if (!this.seekToRestartPoint(this.restartIndex)) return
-    // Decode forward until the entry just before `original`.
-    while (this.parseNextKey() && this.nextOffset < original) {
-      // Keep going.
+    this.decodeRun(this.restartIndex, original)
+  }
+
+  /**
+   * Decodes forward from restart point `index` to the last entry that starts before `stop`,
+   * which becomes current, and records every entry decoded on the way (offset and whole key) so
+   * that the prev() calls that follow step back through them without decoding the run again:
+   * reverse iteration then decodes each entry about twice instead of half a restart interval
+   * times.
+   */
+  private decodeRun (index: number, stop: number): void {
+    if (!this.seekToRestartPoint(index)) return
+    this.runRestartIndex = index
+    if (this.runOffsets === NO_RUN) {
+      this.runOffsets = []
+      this.runKeyEnds = []
     }
+    let count = 0
+    let keyEnd = 0
+    while (this.parseNextKey()) {
+      const n = this.keyLength
+      if (keyEnd + n > this.runKeys.length) {
+        const grown = new Uint8Array(Math.max(keyEnd + n, this.runKeys.length * 2, 256))
+        grown.set(this.runKeys.subarray(0, keyEnd))
+        this.runKeys = grown
+      }
+      const keys = this.runKeys
+      const keyBuf = this.keyBuf
+      for (let i = 0; i < n; i++) keys[keyEnd + i] = keyBuf[i]!
+      keyEnd += n
+      this.runOffsets[count] = this.current
+      this.runKeyEnds[count] = keyEnd
+      count++
+      if (this.nextOffset >= stop) break
+    }
+    if (this.valid()) this.runPos = count - 1
+  }
+
+  /** Makes entry `pos` of the recorded run current again. */
+  private restoreRunEntry (pos: number): void {
+    const offset = this.runOffsets[pos]!
+    // The entry decoded cleanly when it was recorded; decodeHeader checks it again regardless.
+    if (!this.decodeHeader(offset)) return
+    const keyStart = pos === 0 ? 0 : this.runKeyEnds[pos - 1]!
+    const n = this.runKeyEnds[pos]! - keyStart
+    // Recorded keys fit in keyBuf: it held each of them and never shrinks.
+    const keyBuf = this.keyBuf
+    const keys = this.runKeys
+    for (let i = 0; i < n; i++) keyBuf[i] = keys[keyStart + i]!
+    this.keyLength = n
+    this.current = offset
+    this.valueOffset = this.hKeyStart + this.hNonShared
+    this.valueLength = this.hValueLength
+    this.valueView = undefined
+    this.nextOffset = this.valueOffset + this.valueLength
+    this.restartIndex = this.runRestartIndex
+    // Let the next parseNextKey() recompute the following restart point from restartIndex.
+    this.nextRestartOffset = 0
+    this.runPos = pos
   }
 
   private restartPointRaw (index: number): number {
@@ -232,6 +287,7 @@ export class BlockIterator implements InternalIterator {
   private seekToRestartPoint (index: number): boolean {
     const offset = this.restartPoint(index)
     if (offset < 0) return false
+    this.runPos = -1
     this.keyLength = 0
     this.restartIndex = index
     this.nextRestartOffset = 0 // recomputed by the next parseNextKey()
@@ -258,7 +314,10 @@ export class BlockIterator implements InternalIterator {
       valueLength = data[offset + 2]!
       p = offset + 3
     } else {
-      const c = this.cursor
+      let c = this.cursor
+      if (c === undefined) c = this.cursor = new Cursor(data, offset, limit)
+      c.buf = data
+      c.end = limit
       c.pos = offset
       try {
         shared = c.varint32()
@@ -297,7 +356,7 @@ export class BlockIterator implements InternalIterator {
     }
     const keyLength = shared + nonShared
     if (keyLength > this.keyBuf.length) {
-      const grown = new Uint8Array(Math.max(keyLength, this.keyBuf.length * 2))
+      const grown = new Uint8Array(Math.max(keyLength, this.keyBuf.length * 2, 32))
       grown.set(this.keyBuf.subarray(0, shared))
       this.keyBuf = grown
       this.keyView = undefined
@@ -315,6 +374,7 @@ export class BlockIterator implements InternalIterator {
     this.current = offset
     this.valueOffset = this.hKeyStart + nonShared
     this.valueLength = this.hValueLength
+    this.valueView = undefined
     this.nextOffset = this.valueOffset + this.valueLength
     // Keep restartIndex at the last restart point at or before the current entry. Checking the
     // cached next restart offset first keeps the common step free of restart-array reads.
@@ -328,6 +388,7 @@ export class BlockIterator implements InternalIterator {
   }
 
   private markEnd (): void {
+    this.valueView = undefined
     this.current = this.limit
     this.restartIndex = this.numRestarts
     this.nextOffset = this.limit

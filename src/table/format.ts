@@ -126,31 +126,53 @@ export function readBlock (file: RandomAccessFile, handle: BlockHandle, options:
   if (!Number.isSafeInteger(handle.offset) || !Number.isSafeInteger(total) || handle.offset + total > file.size) {
     throw corruption(`block handle (offset ${handle.offset}, size ${handle.size}) runs past end of file`, where)
   }
+  if (file.readInto !== undefined && total <= MAX_SCRATCH) {
+    // Into a buffer reused from read to read: decodeBlock returns the block in memory of its own
+    // (decompressed, or copied out when stored uncompressed), so nothing keeps the scratch. It
+    // saves a fresh buffer per block read, which is most of the garbage a compaction makes.
+    if (scratch.length < total) scratch = new Uint8Array(Math.max(total, scratch.length * 2))
+    if (file.readInto(handle.offset, total, scratch, 0) !== total) throw corruption('truncated block read', where)
+    return decodeBlock(scratch.subarray(0, total), handle, options, true)
+  }
   const read = file.read(handle.offset, total)
   if (read.length !== total) throw corruption('truncated block read', where)
+  return decodeBlock(read, handle, options, false)
+}
+
+/** Blocks up to this size (with trailer) are read into the reused scratch buffer. */
+const MAX_SCRATCH = 1 << 20
+let scratch = new Uint8Array(8192)
+
+/**
+ * Checks the checksum of a block read with its trailer (`raw`: exactly handle.size + 5 bytes)
+ * when asked, and returns its uncompressed contents. With `shared` (raw is a view of a larger
+ * buffer read for several blocks), an uncompressed block is copied, so that keeping it (in the
+ * block cache) does not keep the whole buffer.
+ */
+export function decodeBlock (raw: Uint8Array, handle: BlockHandle, options: ReadBlockOptions, shared: boolean): Uint8Array {
   // A Node Buffer's subarray() is several times slower than a Uint8Array's, and readers take
   // many views of a block: view the same memory as a plain Uint8Array.
-  const buf = Object.getPrototypeOf(read) === Uint8Array.prototype ? read : new Uint8Array(read.buffer, read.byteOffset, read.length)
+  const buf = Object.getPrototypeOf(raw) === Uint8Array.prototype ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.length)
 
   const stored = buf.subarray(0, handle.size)
   const type = buf[handle.size]!
   if (options.verifyChecksums) {
     const expected = unmaskCrc(decodeFixed32(buf, handle.size + 1))
-    const actual = crc32cExtend(crc32c(stored), buf.subarray(handle.size, handle.size + 1))
-    if (actual !== expected) throw corruption('block checksum mismatch', where)
+    const actual = crc32cExtend(crc32c(stored), buf, handle.size, handle.size + 1)
+    if (actual !== expected) throw corruption('block checksum mismatch', { file: options.fileName, offset: handle.offset })
   }
 
   switch (type) {
     case NO_COMPRESSION:
-      return stored
+      return shared ? stored.slice() : stored
     case SNAPPY_COMPRESSION:
       try {
         return snappyUncompress(stored, stored.length * SNAPPY_MAX_EXPANSION)
       } catch (err) {
         // Whatever the decoder disliked, the stored bytes are what is wrong.
-        throw corruption('corrupted compressed block contents', { ...where, cause: err })
+        throw corruption('corrupted compressed block contents', { file: options.fileName, offset: handle.offset, cause: err })
       }
     default:
-      throw corruption(`bad block type ${type}`, where)
+      throw corruption(`bad block type ${type}`, { file: options.fileName, offset: handle.offset })
   }
 }

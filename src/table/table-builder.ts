@@ -8,7 +8,7 @@
 import { ByteWriter, utf8 } from '../util/coding.js'
 import type { Comparator } from '../util/comparator.js'
 import { invalidArgument } from '../util/errors.js'
-import { snappyCompress } from '../util/snappy.js'
+import { snappyCompressTemporary } from '../util/snappy.js'
 import type { WritableFile } from '../env/env.js'
 import { BlockBuilder } from './block-builder.js'
 import { FilterBlockBuilder } from './filter-block.js'
@@ -188,7 +188,8 @@ export class TableBuilder {
     let contents = raw
     let type = NO_COMPRESSION
     if (this.compression === 'snappy') {
-      const compressed = snappyCompress(raw)
+      // A view of the compressor's scratch buffer: writeRawBlock copies it before the next block.
+      const compressed = snappyCompressTemporary(raw)
       if (compressed.length < raw.length - Math.floor(raw.length / 8)) {
         contents = compressed
         type = SNAPPY_COMPRESSION

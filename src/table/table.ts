@@ -10,11 +10,13 @@ import type { InternalIterator } from '../util/iterator.js'
 import type { LruCache } from '../util/lru-cache.js'
 import type { RandomAccessFile } from '../env/env.js'
 import { Block, type BlockIterator } from './block.js'
+import { DecodedIndex, DecodedIndexIterator } from './decoded-index.js'
 import { FilterBlockReader } from './filter-block.js'
 import type { FilterPolicy } from './filter-policy.js'
 import {
-  BLOCK_TRAILER_SIZE, type BlockHandle, decodeBlockHandleBytes, decodeFooter, FOOTER_SIZE, readBlock
+  BLOCK_TRAILER_SIZE, type BlockHandle, decodeBlock, decodeBlockHandleBytes, decodeFooter, FOOTER_SIZE, readBlock
 } from './format.js'
+import { Readahead } from './readahead.js'
 import { TwoLevelIterator } from './two-level-iterator.js'
 
 /** Block cache keys combine the table's cache id and the block's offset. */
@@ -71,7 +73,7 @@ export class Table {
   /** Reused by get(); `getDepth` guards against a handler that calls get() again. */
   private readonly getIndexIterator: BlockIterator
   private getBlockIterator: BlockIterator | undefined
-  /** The index as arrays, decoded at the first get(); null if it could not be (see decodeIndex). */
+  /** The index as arrays, decoded at first use by get() or an iterator (see decodedIndexOrNull). */
   private decodedIndex: DecodedIndex | null | undefined
   private getDepth = 0
 
@@ -130,10 +132,13 @@ export class Table {
   newIterator (options: TableReadOptions = {}): InternalIterator {
     const verify = options.verifyChecksums ?? this.verifyChecksums
     const fillCache = options.fillCache ?? true
-    return new TwoLevelIterator(this.indexBlock.newIterator(this.comparator), (indexValue) => {
+    const readahead = new Readahead()
+    const decoded = this.decodedIndexOrNull()
+    const index = decoded !== null ? new DecodedIndexIterator(decoded, this.comparator) : this.indexBlock.newIterator(this.comparator)
+    return new TwoLevelIterator(index, (indexValue) => {
       const handle = this.decodeIndexValue(indexValue)
-      return this.dataBlock(handle, verify, fillCache).newIterator(this.comparator)
-    })
+      return this.dataBlock(handle, verify, fillCache, readahead).newIterator(this.comparator)
+    }, () => { readahead.clear() })
   }
 
   /**
@@ -196,26 +201,23 @@ export class Table {
 
   /** The handle of the first data block whose index key is >= key, if any. */
   private findDataBlock (key: Uint8Array, index: BlockIterator): BlockHandle | undefined {
-    if (this.decodedIndex === undefined) this.decodedIndex = decodeIndex(this.indexBlock)
-    const decoded = this.decodedIndex
+    const decoded = this.decodedIndexOrNull()
     if (decoded === null) {
       // An index of another shape, or damaged: go through the block iterator, which reports errors.
       index.seek(key)
       return index.valid() ? this.decodeIndexValue(index.value()) : undefined
     }
-    const keys = decoded.keys
-    const cmp = this.comparator
-    let lo = 0
-    let hi = keys.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (cmp.compare(keys[mid]!, key) < 0) lo = mid + 1
-      else hi = mid
-    }
-    if (lo === keys.length) return undefined
-    const handle = decoded.handles[lo]!
+    const i = decoded.find(this.comparator, key)
+    if (i === decoded.count) return undefined
+    const handle = decoded.handle(i)
     checkHandle(handle, this.dataLimit, 'data', this.fileName)
     return handle
+  }
+
+  /** The index as arrays, decoded at first use; null if it has another shape or is damaged. */
+  private decodedIndexOrNull (): DecodedIndex | null {
+    if (this.decodedIndex === undefined) this.decodedIndex = DecodedIndex.decode(this.indexBlock)
+    return this.decodedIndex
   }
 
   private decodeIndexValue (value: Uint8Array): BlockHandle {
@@ -229,46 +231,27 @@ export class Table {
     return handle
   }
 
-  /** The decoded data block at `handle`, from the cache when possible. */
-  private dataBlock (handle: BlockHandle, verifyChecksums: boolean, fillCache: boolean): Block {
+  /** The decoded data block at `handle`, from the cache when possible; iterators pass their readahead. */
+  private dataBlock (handle: BlockHandle, verifyChecksums: boolean, fillCache: boolean, readahead?: Readahead): Block {
     const cache = this.blockCache
-    if (cache === undefined) return this.readDataBlock(handle, verifyChecksums)
+    if (cache === undefined) return this.readDataBlock(handle, verifyChecksums, readahead)
     const key = blockCacheKey(this.cacheId, handle.offset)
     const cached = cache.get(key)
-    if (cached !== undefined) return cached
-    const block = this.readDataBlock(handle, verifyChecksums)
+    if (cached !== undefined) {
+      readahead?.noteCached(handle)
+      return cached
+    }
+    const block = this.readDataBlock(handle, verifyChecksums, readahead)
     if (fillCache) cache.set(key, block, block.size)
     return block
   }
 
-  private readDataBlock (handle: BlockHandle, verifyChecksums: boolean): Block {
-    const contents = readBlock(this.file, handle, { verifyChecksums, fileName: this.fileName })
+  private readDataBlock (handle: BlockHandle, verifyChecksums: boolean, readahead: Readahead | undefined): Block {
+    const options = { verifyChecksums, fileName: this.fileName }
+    const raw = readahead?.blockBytes(this.file, handle, this.dataLimit)
+    const contents = raw !== undefined ? decodeBlock(raw, handle, options, true) : readBlock(this.file, handle, options)
     return new Block(contents, { fileName: this.fileName, offset: handle.offset })
   }
-}
-
-/** An index block's keys (views into the block) and the data-block handles they map to. */
-interface DecodedIndex {
-  keys: Uint8Array[]
-  handles: BlockHandle[]
-}
-
-/**
- * Decodes an index block whose entries are all whole keys (LevelDB writes index blocks with
- * restart interval 1), so that get() binary-searches arrays instead of re-parsing entries and
- * allocating a view per probe. Null if the block has another shape or does not decode: get()
- * then uses the block iterator, which reports damage.
- */
-function decodeIndex (block: Block): DecodedIndex | null {
-  const entries = block.unsharedEntries()
-  if (entries === null) return null
-  const handles: BlockHandle[] = []
-  try {
-    for (const value of entries.values) handles.push(decodeBlockHandleBytes(value))
-  } catch {
-    return null
-  }
-  return { keys: entries.keys, handles }
 }
 
 /** A block and its trailer must lie before `limit` (the footer, or the end of the data area). */

@@ -18,10 +18,13 @@ export class TwoLevelIterator implements InternalIterator {
   /** The index value `data` was opened from, to avoid reopening the same block. */
   private dataHandle: Uint8Array | null = null
   private error: unknown = undefined
+  private readonly onClose: (() => void) | undefined
 
-  constructor (index: InternalIterator, openBlock: BlockIteratorFactory) {
+  /** `onClose` lets the factory's owner drop what it holds for this iterator (a readahead buffer). */
+  constructor (index: InternalIterator, openBlock: BlockIteratorFactory, onClose?: () => void) {
     this.index = index
     this.openBlock = openBlock
+    this.onClose = onClose
   }
 
   valid (): boolean {
@@ -78,6 +81,7 @@ export class TwoLevelIterator implements InternalIterator {
   close (): void {
     this.setData(null, null)
     this.index.close()
+    this.onClose?.()
   }
 
   private skipEmptyBlocksForward (): void {

@@ -269,6 +269,18 @@ export function compareBytes (a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length
 }
 
+/** compareBytes over the ranges a[aStart, aEnd) and b[bStart, bEnd), without making views. */
+export function compareBytesAt (a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+  const aLen = aEnd - aStart
+  const bLen = bEnd - bStart
+  const n = aLen < bLen ? aLen : bLen
+  for (let i = 0; i < n; i++) {
+    const d = a[aStart + i]! - b[bStart + i]!
+    if (d !== 0) return d
+  }
+  return aLen - bLen
+}
+
 export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false

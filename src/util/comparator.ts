@@ -2,12 +2,18 @@
 // Comparator; the only one LevelDB-compatible databases use is the bytewise one, whose name the
 // MANIFEST records and checks at open.
 
-import { compareBytes } from './coding.js'
+import { compareBytes, compareBytesAt } from './coding.js'
 
 export interface Comparator {
   /** Recorded in the MANIFEST; a database refuses to open under a comparator of another name. */
   readonly name: string
   compare (a: Uint8Array, b: Uint8Array): number
+  /**
+   * Optional: compares a[aStart, aEnd) with b[bStart, bEnd) as compare() would compare those
+   * ranges as arrays. Readers that search keys stored inside a larger buffer (a block) use it to
+   * avoid making a view per comparison.
+   */
+  compareAt?: (a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number) => number
   /**
    * A short key k with start <= k < limit (when start < limit), used for index entries between
    * blocks. Returning `start` itself is always correct.
@@ -20,6 +26,8 @@ export interface Comparator {
 export const bytewiseComparator: Comparator = {
   name: 'leveldb.BytewiseComparator',
   compare: compareBytes,
+
+  compareAt: compareBytesAt,
 
   findShortestSeparator (start, limit) {
     const minLen = Math.min(start.length, limit.length)

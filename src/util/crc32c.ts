@@ -31,6 +31,7 @@ const TABLES: Int32Array = (() => {
  * `extend(crc32c(a), b)` equals `crc32c(a ++ b)`.
  */
 export function crc32cExtend (crc: number, data: Uint8Array, start = 0, end = data.length): number {
+  if (end - start >= WORD_READS_FROM) return crc32cExtendWords(crc, data, start, end)
   const t = TABLES
   let c = ~crc
   let i = start
@@ -44,6 +45,35 @@ export function crc32cExtend (crc: number, data: Uint8Array, start = 0, end = da
       t[2816 + data[i + 4]!]! ^ t[2560 + data[i + 5]!]! ^ t[2304 + data[i + 6]!]! ^ t[2048 + data[i + 7]!]! ^
       t[1792 + data[i + 8]!]! ^ t[1536 + data[i + 9]!]! ^ t[1280 + data[i + 10]!]! ^ t[1024 + data[i + 11]!]! ^
       t[768 + data[i + 12]!]! ^ t[512 + data[i + 13]!]! ^ t[256 + data[i + 14]!]! ^ t[data[i + 15]!]!
+    i += 16
+  }
+  while (i < end) c = t[(c ^ data[i++]!) & 0xff]! ^ (c >>> 8)
+  return ~c >>> 0
+}
+
+/**
+ * From this many bytes on, the sixteen bytes of a step are read as four little-endian words
+ * through a DataView: about 20% faster on table blocks (doc/performance.md, "Read path"), but
+ * making the DataView costs more than it saves on short inputs.
+ */
+const WORD_READS_FROM = 256
+
+/** crc32cExtend for long inputs: the same steps, with word reads. */
+function crc32cExtendWords (crc: number, data: Uint8Array, start: number, end: number): number {
+  const t = TABLES
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  let c = ~crc
+  let i = start
+  const fast = end - ((end - i) & 15)
+  while (i < fast) {
+    c ^= v.getInt32(i, true)
+    const w1 = v.getInt32(i + 4, true)
+    const w2 = v.getInt32(i + 8, true)
+    const w3 = v.getInt32(i + 12, true)
+    c = t[3840 + (c & 0xff)]! ^ t[3584 + ((c >>> 8) & 0xff)]! ^ t[3328 + ((c >>> 16) & 0xff)]! ^ t[3072 + (c >>> 24)]! ^
+      t[2816 + (w1 & 0xff)]! ^ t[2560 + ((w1 >>> 8) & 0xff)]! ^ t[2304 + ((w1 >>> 16) & 0xff)]! ^ t[2048 + (w1 >>> 24)]! ^
+      t[1792 + (w2 & 0xff)]! ^ t[1536 + ((w2 >>> 8) & 0xff)]! ^ t[1280 + ((w2 >>> 16) & 0xff)]! ^ t[1024 + (w2 >>> 24)]! ^
+      t[768 + (w3 & 0xff)]! ^ t[512 + ((w3 >>> 8) & 0xff)]! ^ t[256 + ((w3 >>> 16) & 0xff)]! ^ t[w3 >>> 24]!
     i += 16
   }
   while (i < end) c = t[(c ^ data[i++]!) & 0xff]! ^ (c >>> 8)

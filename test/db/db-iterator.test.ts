@@ -42,6 +42,10 @@ class TestDB {
   }
 }
 
+function hex (b: Uint8Array): string {
+  return Buffer.from(b).toString('hex')
+}
+
 /** LevelDB's test notation: "key->value" or "(invalid)". */
 function status (it: DBIterator): string {
   return it.valid() ? `${fromUtf8(it.key())}->${fromUtf8(it.value())}` : '(invalid)'
@@ -351,6 +355,33 @@ describe('DBIterator: damaged entries', () => {
     const err = ioError('disk on fire')
     raw.error = err
     assert.throws(() => it.checkError(), (e) => e === err)
+  })
+
+  test('copyKey() and copyValue() equal key() and value() in both directions and outlive moves', () => {
+    const db = new TestDB(2)
+    for (let i = 0; i < 50; i++) db.put(`key${String(i).padStart(3, '0')}`, `value${i}`.repeat(1 + (i % 9)), i % 2)
+    db.put('key010', 'newer', 1)
+    db.del('key020', 0)
+    const expected: string[] = []
+    const copies: Array<[Uint8Array, Uint8Array]> = []
+    const it = db.iterator()
+    for (it.seekToFirst(); it.valid(); it.next()) {
+      assert.equal(hex(it.copyKey()), hex(it.key()))
+      expected.push(status(it))
+      copies.push([it.copyKey(), it.copyValue()])
+    }
+    const backward: Array<[Uint8Array, Uint8Array]> = []
+    for (it.seekToLast(); it.valid(); it.prev()) {
+      assert.equal(hex(it.copyValue()), hex(it.value()))
+      backward.push([it.copyKey(), it.copyValue()])
+    }
+    const show = ([k, v]: [Uint8Array, Uint8Array]): string => `${fromUtf8(k)}->${fromUtf8(v)}`
+    assert.equal(expected.length, 49)
+    assert.ok(expected.includes('key010->newer') && !expected.some((e) => e.startsWith('key020')))
+    assert.deepEqual(copies.map(show), expected)
+    assert.deepEqual(backward.map(show), [...expected].reverse())
+    assert.throws(() => it.copyKey(), ShaleError)
+    assert.throws(() => it.copyValue(), ShaleError)
   })
 
   test('key() and value() on an unpositioned iterator throw a ShaleError', () => {

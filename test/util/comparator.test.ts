@@ -53,6 +53,17 @@ describe('bytewise comparator on user keys (reference section 3, "Index block")'
     }), { seed: 42, numRuns: 1000 })
   })
 
+  test('property: compareAt on ranges agrees in sign with compare on the same bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), fc.nat(5), fc.nat(5), (a, b, pa, pb) => {
+      const wa = new Uint8Array(pa + a.length + 3).fill(0xaa)
+      wa.set(a, pa)
+      const wb = new Uint8Array(pb + b.length + 3).fill(0x11)
+      wb.set(b, pb)
+      const r = cmp.compareAt!(wa, pa, pa + a.length, wb, pb, pb + b.length)
+      assert.equal(Math.sign(r), Math.sign(cmp.compare(a, b)))
+    }), { seed: 42, numRuns: 500 })
+  })
+
   test('property: successor >= key, and no longer than key', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 10 }), key => {
       const s = cmp.findShortSuccessor(key)
