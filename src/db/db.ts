@@ -40,6 +40,7 @@ import { LogWriter } from '../log/writer.js'
 import { type Env, type FileLock, type WritableFile, dirName } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { LruCache } from '../util/lru-cache.js'
+import { copyBytes } from '../util/byte-pool.js'
 import { Mutex, Signal } from '../util/mutex.js'
 import { corruption, invalidArgument, ShaleError } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
@@ -524,18 +525,18 @@ export class DB {
     const lookup = new LookupKey(key, sequence)
     let found = this.mem.get(lookup)
     if (found === undefined && this.imm !== undefined) found = this.imm.get(lookup)
-    if (found === undefined) {
-      const version = this.versions.current
-      version.ref()
-      try {
-        const stats: GetStats = { seekFile: undefined, seekFileLevel: -1 }
-        found = version.get(lookup, stats, { fillCache: options.fillCache ?? true })
-        if (version.updateStats(stats)) this.maybeScheduleCompaction()
-      } finally {
-        this.unrefVersion(version)
-      }
+    // A memtable value is a view of the memtable: copy it. A table value is already a copy.
+    if (found !== undefined) return found === DELETED ? undefined : copyBytes(found)
+    const version = this.versions.current
+    version.ref()
+    try {
+      const stats: GetStats = { seekFile: undefined, seekFileLevel: -1 }
+      found = version.get(lookup, stats, { fillCache: options.fillCache ?? true })
+      if (version.updateStats(stats)) this.maybeScheduleCompaction()
+    } finally {
+      this.unrefVersion(version)
     }
-    return found === undefined || found === DELETED ? undefined : found.slice()
+    return found === DELETED ? undefined : found
   }
 
   iterator (options?: IteratorOptions | null): DBIteratorHandle {

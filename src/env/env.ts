@@ -29,6 +29,11 @@ export interface WritableFile {
 export interface RandomAccessFile {
   /** Reads up to `length` bytes at `offset`; fewer only at the end of the file. */
   read (offset: number, length: number): Uint8Array
+  /**
+   * As read(), into dst[dstOffset, dstOffset + length) instead of a new array; returns the bytes
+   * read. Optional: a reader that wants to reuse one buffer falls back to read() without it.
+   */
+  readInto?: (offset: number, length: number, dst: Uint8Array, dstOffset: number) => number
   readonly size: number
   close (): void
 }

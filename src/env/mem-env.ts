@@ -505,6 +505,16 @@ class MemRandomAccessFile extends MemHandle implements RandomAccessFile {
     const start = Math.min(offset, this.file.length)
     return this.file.buf.slice(start, Math.min(this.file.length, start + length))
   }
+
+  readInto (offset: number, length: number, dst: Uint8Array, dstOffset: number): number {
+    this.check('read')
+    checkRange(offset, length, this.path)
+    if (dstOffset < 0 || dstOffset + length > dst.length) throw invalidArgument(`readInto: ${length} bytes do not fit at ${dstOffset}`)
+    const start = Math.min(offset, this.file.length)
+    const end = Math.min(this.file.length, start + length)
+    dst.set(this.file.buf.subarray(start, end), dstOffset)
+    return end - start
+  }
 }
 
 class MemSequentialFile extends MemHandle implements SequentialFile {

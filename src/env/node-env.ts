@@ -246,6 +246,13 @@ class NodeRandomAccessFile extends NodeHandle implements RandomAccessFile {
     const n = Math.max(0, Math.min(length, this.knownSize - offset))
     return readAt(this.fd, this.path, offset, n)
   }
+
+  readInto (offset: number, length: number, dst: Uint8Array, dstOffset: number): number {
+    this.checkOpen('read')
+    checkRange(offset, length, this.path)
+    if (dstOffset < 0 || dstOffset + length > dst.length) throw invalidArgument(`readInto: ${length} bytes do not fit at ${dstOffset}`)
+    return readFully(this.fd, this.path, offset, dst, dstOffset, length)
+  }
 }
 
 const SMALL_READ = 64 * 1024
@@ -279,15 +286,21 @@ function checkRange (offset: number, length: number, path: string): void {
 
 function readAt (fd: number, path: string, offset: number, length: number): Uint8Array {
   const buf = new Uint8Array(length)
+  const done = readFully(fd, path, offset, buf, 0, length)
+  return done === length ? buf : buf.subarray(0, done)
+}
+
+/** Reads up to `length` bytes at `offset` into dst[at...]; fewer only at the end of the file. */
+function readFully (fd: number, path: string, offset: number, dst: Uint8Array, at: number, length: number): number {
   let done = 0
   try {
     while (done < length) {
-      const n = readSync(fd, buf, done, length - done, offset + done)
+      const n = readSync(fd, dst, at + done, length - done, offset + done)
       if (n === 0) break
       done += n
     }
   } catch (err) {
     throw fileSystemError('read', path, err)
   }
-  return done === length ? buf : buf.subarray(0, done)
+  return done
 }

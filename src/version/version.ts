@@ -14,6 +14,7 @@ import { ErrorIterator, findFile, newConcatenatingIterator } from './level-itera
 import {
   allowedSeeksFor, L0_COMPACTION_TRIGGER, MAX_MEM_COMPACT_LEVEL, maxBytesForLevel, maxGrandparentOverlapBytes
 } from './policy.js'
+import { copyBytes } from '../util/byte-pool.js'
 import type { TableCache } from './table-cache.js'
 import { type FileMetaData, NUM_LEVELS } from './version-edit.js'
 
@@ -182,7 +183,8 @@ export class Version {
       if (ucmp.compare(parsed.userKey, userKey) !== 0) return
       if (parsed.type === ValueType.Value) {
         state = Lookup.Found
-        value = foundValue.slice()
+        // A copy the caller owns (from the shared pool: doc/performance.md, "Read path").
+        value = copyBytes(foundValue)
       } else {
         state = Lookup.Deleted
       }

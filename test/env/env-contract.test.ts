@@ -113,3 +113,31 @@ test('MemEnv and NodeEnv agree on random call sequences', () => {
     rmSync(base, { recursive: true, force: true })
   }
 })
+
+test('readInto reads what read() reads, into a caller buffer, on MemEnv and NodeEnv', () => {
+  const root = mkdtempSync(join(tmpdir(), 'shale-readinto-'))
+  try {
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) & 255)
+    for (const [env, dir] of [[new MemEnv(), '/r'], [new NodeEnv(), root]] as const) {
+      env.createDir(dir)
+      const w = env.newWritableFile(dir + '/f')
+      w.append(data)
+      w.close()
+      const file = env.newRandomAccessFile(dir + '/f')
+      assert.ok(file.readInto !== undefined)
+      for (const [offset, length, at] of [[0, 1000, 0], [10, 100, 5], [990, 50, 3], [1000, 8, 0], [1200, 8, 0]] as const) {
+        const dst = new Uint8Array(length + at + 2).fill(0xee)
+        const n = file.readInto(offset, length, dst, at)
+        const want = file.read(offset, length)
+        assert.equal(n, want.length, `${env.constructor.name} at ${offset}`)
+        assert.deepEqual(dst.subarray(at, at + n), want)
+        // Bytes outside the range read are untouched.
+        assert.ok(dst.subarray(0, at).every((b) => b === 0xee) && dst.subarray(at + n).every((b) => b === 0xee))
+      }
+      assert.throws(() => file.readInto!(0, 10, new Uint8Array(5), 0), (err: unknown) => err instanceof ShaleError && err.code === 'LEVEL_INVALID_ARGUMENT')
+      file.close()
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+})
