@@ -7,6 +7,7 @@
 // otherwise through a RemoteEnv that forwards each call to the database's Env on the main thread.
 // New file numbers always come from the main thread, which owns their allocation.
 
+import process from 'node:process'
 import { parentPort, type MessagePort } from 'node:worker_threads'
 import type { Env } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
@@ -29,9 +30,16 @@ export type JobRequest =
   | { type: 'flush', id: number, channel: JobChannel, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
   | { type: 'compaction', id: number, channel: JobChannel, input: CompactionJobInput }
 
+/** `retained`: bytes this worker's heap and its ArrayBuffers hold after the job (see the pool). */
 export type JobReply =
-  | { type: 'done', id: number, result: unknown }
-  | { type: 'failed', id: number, error: ReturnType<typeof toPlainError> }
+  | { type: 'done', id: number, result: unknown, retained: number }
+  | { type: 'failed', id: number, error: ReturnType<typeof toPlainError>, retained: number }
+
+/** This isolate's heap and external memory (in a worker, memoryUsage's heap figures are its own). */
+function retained (): number {
+  const m = process.memoryUsage()
+  return m.heapTotal + m.external
+}
 
 /** Input tables a compaction may hold open at once in a worker; more are reopened as needed. */
 const MAX_OPEN_INPUTS = 1000
@@ -66,8 +74,8 @@ const port = parentPort
 if (port !== null) {
   port.on('message', (request: JobRequest) => {
     run(request).then(
-      (result) => { port.postMessage({ type: 'done', id: request.id, result } satisfies JobReply) },
-      (err: unknown) => { port.postMessage({ type: 'failed', id: request.id, error: toPlainError(err) } satisfies JobReply) }
+      (result) => { port.postMessage({ type: 'done', id: request.id, result, retained: retained() } satisfies JobReply) },
+      (err: unknown) => { port.postMessage({ type: 'failed', id: request.id, error: toPlainError(err), retained: retained() } satisfies JobReply) }
     )
   })
 }
