@@ -7,7 +7,7 @@
 // (memtables and a ref-counted Version) so files can change under them.
 
 import type { DBOptions, ResolvedOptions } from './options.js'
-import { resolveOptions } from './options.js'
+import { resolveOptions, tableWriteOptions } from './options.js'
 import type { DBIteratorHandle, IteratorOptions, ReadOptions, Snapshot, WriteOptions } from './api.js'
 import { SnapshotList, snapshotSequence } from './snapshots.js'
 import { formatStats, newLevelStats, type LevelStats } from './properties.js'
@@ -122,12 +122,7 @@ export class DB {
     this.location = location
     this.env = env
     this.options = options
-    this.tableOptions = {
-      blockSize: options.blockSize,
-      blockRestartInterval: options.blockRestartInterval,
-      compression: options.compression,
-      bloomBitsPerKey: options.bloomBitsPerKey
-    }
+    this.tableOptions = tableWriteOptions(options)
     this.jobs = options.backgroundWorkers ? workerJobs : inlineJobs
     this.blockCache = new LruCache<BlockCacheKey, Block>(options.cacheSize)
     this.tableCache = new TableCache(env, location, {

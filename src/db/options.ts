@@ -3,6 +3,7 @@
 
 import type { Env } from '../env/env.js'
 import { invalidArgument } from '../util/errors.js'
+import type { TableWriteOptions } from './table-output.js'
 
 export interface DBOptions {
   /** The file-system seam; default a NodeEnv. */
@@ -95,5 +96,15 @@ export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
     bloomBitsPerKey: numberOption(options, 'bloomBitsPerKey', 10, 0, 1000),
     maxManifestFileSize: numberOption(options, 'maxManifestFileSize', 64 * MiB, 1 * KiB, Number.MAX_SAFE_INTEGER),
     backgroundWorkers: booleanOption(options, 'backgroundWorkers', true)
+  }
+}
+
+/** The options every table the engine writes (flush, compaction, repair) is built with. */
+export function tableWriteOptions (o: ResolvedOptions): TableWriteOptions {
+  return {
+    blockSize: o.blockSize,
+    blockRestartInterval: o.blockRestartInterval,
+    compression: o.compression,
+    bloomBitsPerKey: o.bloomBitsPerKey
   }
 }

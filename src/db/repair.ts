@@ -26,7 +26,7 @@
 //   it before anything is committed instead of passing for damage.
 
 import { baseName, type Env, isNotFound, joinPath, type SequentialFile } from '../env/env.js'
-import { resolveOptions, type DBOptions } from './options.js'
+import { resolveOptions, tableWriteOptions, type DBOptions } from './options.js'
 import { recoverLogs } from './recovery.js'
 import { runFlushJob, type TableWriteOptions } from './flush-job.js'
 import { runCompactionJob } from './compaction-job.js'
@@ -169,12 +169,7 @@ class Repairer {
     this.writeBufferSize = o.writeBufferSize
     this.maxFileSize = o.maxFileSize
     this.maxOpenFiles = o.maxOpenFiles
-    this.tableOptions = {
-      blockSize: o.blockSize,
-      blockRestartInterval: o.blockRestartInterval,
-      compression: o.compression,
-      bloomBitsPerKey: o.bloomBitsPerKey
-    }
+    this.tableOptions = tableWriteOptions(o)
   }
 
   async run (): Promise<RepairReport> {

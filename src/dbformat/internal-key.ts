@@ -152,14 +152,8 @@ export class InternalKeyComparator implements Comparator {
     const bUser = bEnd - TAG_SIZE
     if (aUser < aStart || bUser < bStart) return this.compareMalformed(a, aStart, aEnd, b, bStart, bEnd)
     if (this.bytewise) {
-      const aLen = aUser - aStart
-      const bLen = bUser - bStart
-      const n = aLen < bLen ? aLen : bLen
-      for (let i = 0; i < n; i++) {
-        const d = a[aStart + i]! - b[bStart + i]!
-        if (d !== 0) return d
-      }
-      if (aLen !== bLen) return aLen - bLen
+      const r = compareBytesAt(a, aStart, aUser, b, bStart, bUser)
+      if (r !== 0) return r
     } else {
       const r = this.user.compare(a.subarray(aStart, aUser), b.subarray(bStart, bUser))
       if (r !== 0) return r

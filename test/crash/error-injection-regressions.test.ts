@@ -8,18 +8,9 @@ import { joinPath, systemErrorCode } from '../../src/env/env.js'
 import { FaultEnv } from '../../src/env/fault-env.js'
 import { MemEnv } from '../../src/env/mem-env.js'
 import { ShaleError } from '../../src/util/errors.js'
-import { bytes, str } from '../db/helpers.js'
+import { bytes, failure, str } from '../db/helpers.js'
 
 const DIR = '/db'
-
-async function failure (op: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await op()
-  } catch (err) {
-    return err
-  }
-  return undefined
-}
 
 // Contract 8: after a failed write to the MANIFEST the database refuses further writes. The
 // automatic compaction path records the error (db.ts, maybeScheduleCompaction's catch); the manual

@@ -29,7 +29,7 @@ import { parseFileName, tableFileName } from '../../src/dbformat/filename.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import { Table } from '../../src/table/table.js'
 import { ShaleError } from '../../src/util/errors.js'
-import { bytes, readLiveVersion, scan, str } from '../db/helpers.js'
+import { bytes, failure, readLiveVersion, scan, str } from '../db/helpers.js'
 
 const DIR = '/db'
 const CODES: readonly InjectedCode[] = ['EIO', 'ENOSPC']
@@ -107,16 +107,6 @@ const isTable = (c: FileCall): boolean => c.path.endsWith('.ldb')
 const isManifest = (c: FileCall): boolean => /MANIFEST-\d+$/.test(c.path)
 const isTemp = (c: FileCall): boolean => c.path.endsWith('.dbtmp')
 const isCurrentRename = (c: FileCall): boolean => c.op === 'rename' && c.path.endsWith(`-> ${joinPath(DIR, 'CURRENT')}`)
-
-/** Runs `op` and returns what it threw, or undefined. */
-async function failure (op: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await op()
-  } catch (err) {
-    return err
-  }
-  return undefined
-}
 
 /** Three overlapping level-0 tables: the next one flushed over the same keys starts a compaction. */
 async function threeLevel0Tables (s: Subject): Promise<void> {

@@ -29,7 +29,6 @@ import { MemEnv } from '../../src/env/mem-env.js'
 import { makeInternalKey, ValueType } from '../../src/dbformat/internal-key.js'
 import { currentFileName, logFileName, manifestFileName, parseFileName, setCurrentFile, tableFileName } from '../../src/dbformat/filename.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
-import { LogWriter } from '../../src/log/writer.js'
 import { BLOCK_SIZE, HEADER_SIZE, recordChecksum } from '../../src/log/format.js'
 import { Block } from '../../src/table/block.js'
 import {
@@ -40,6 +39,7 @@ import { bytewiseComparator } from '../../src/util/comparator.js'
 import { ShaleError } from '../../src/util/errors.js'
 import { Random } from '../../src/util/random.js'
 import { VersionEdit } from '../../src/version/version-edit.js'
+import { logFile } from '../db/helpers.js'
 
 const DIR = '/db'
 const ROLE = 'shale-untrusted-files-worker'
@@ -128,16 +128,6 @@ function editBytes (fill: (e: VersionEdit) => void, counters = true): Uint8Array
   }
   fill(e)
   return e.encode()
-}
-
-/** Log-format file from records (each through LogWriter, so fragments and checksums are right). */
-function logFile (records: readonly Uint8Array[]): Uint8Array {
-  const scratch = new MemEnv()
-  const f = scratch.newWritableFile('/f')
-  const w = new LogWriter(f)
-  for (const r of records) w.addRecord(r)
-  f.close()
-  return scratch.readFile('/f')
 }
 
 /** One physical record with any header the test wants; the checksum is right unless told otherwise. */

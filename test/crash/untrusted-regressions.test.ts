@@ -7,23 +7,14 @@ import { writeFileSynced } from '../../src/env/env.js'
 import { MemEnv } from '../../src/env/mem-env.js'
 import { logFileName, manifestFileName, setCurrentFile, tableFileName } from '../../src/dbformat/filename.js'
 import { makeInternalKey, ValueType } from '../../src/dbformat/internal-key.js'
-import { LogWriter } from '../../src/log/writer.js'
 import { blockChecksum, blockHandleBytes, encodeFooter } from '../../src/table/format.js'
 import { ByteWriter, encodeFixed32 } from '../../src/util/coding.js'
 import { ShaleError } from '../../src/util/errors.js'
 import { VersionEdit } from '../../src/version/version-edit.js'
+import { failure, logFile } from '../db/helpers.js'
 
 const DIR = '/db'
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
-
-function logFile (records: readonly Uint8Array[]): Uint8Array {
-  const scratch = new MemEnv()
-  const f = scratch.newWritableFile('/f')
-  const w = new LogWriter(f)
-  for (const r of records) w.addRecord(r)
-  f.close()
-  return scratch.readFile('/f')
-}
 
 function manifest (fill: (e: VersionEdit) => void): Uint8Array {
   const e = new VersionEdit()
@@ -42,15 +33,6 @@ function craftedDb (manifestBytes: Uint8Array, files: Array<[string, Uint8Array]
   for (const [path, bytes] of files) writeFileSynced(env, path, bytes)
   setCurrentFile(env, DIR, 4)
   return env
-}
-
-async function failure (op: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await op()
-  } catch (err) {
-    return err
-  }
-  return undefined
 }
 
 // WriteBatch.fromContents takes any 64-bit sequence; inserting it into the memtable then throws

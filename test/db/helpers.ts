@@ -16,6 +16,7 @@ import { MemEnv } from '../../src/env/mem-env.js'
 import { parseFileName, sstTableFileName, tableFileName } from '../../src/dbformat/filename.js'
 import { InternalKeyComparator, parseInternalKey, ValueType } from '../../src/dbformat/internal-key.js'
 import { LogReader } from '../../src/log/reader.js'
+import { LogWriter } from '../../src/log/writer.js'
 import { Table } from '../../src/table/table.js'
 import { VersionEdit, NUM_LEVELS, type FileMetaData } from '../../src/version/version-edit.js'
 import { ShaleError } from '../../src/util/errors.js'
@@ -68,6 +69,16 @@ export function randomKey (rnd: Random): string {
 }
 
 // ---- Errors
+
+/** Awaits `op` and returns what it threw, or undefined if it succeeded. */
+export async function failure (op: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await op()
+  } catch (err) {
+    return err
+  }
+  return undefined
+}
 
 /** Awaits `action`, which must fail; returns the error. */
 export async function rejection (action: () => unknown, what: string): Promise<unknown> {
@@ -536,4 +547,14 @@ export function memoryTempDir (prefix: string): string {
 
 export function removeTempDir (dir: string): void {
   rmSync(dir, { recursive: true, force: true })
+}
+
+/** A log-format file holding `records` (each through LogWriter, so fragments and checksums are right). */
+export function logFile (records: readonly Uint8Array[]): Uint8Array {
+  const scratch = new MemEnv()
+  const f = scratch.newWritableFile('/f')
+  const w = new LogWriter(f)
+  for (const r of records) w.addRecord(r)
+  f.close()
+  return scratch.readFile('/f')
 }

@@ -5,14 +5,13 @@
 
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DB } from '../../src/db/db.js'
 import { ShaleError } from '../../src/util/errors.js'
+import { LineChild } from '../env/line-child.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const dbUrl = pathToFileURL(join(here, '..', '..', 'src', 'db', 'db.js')).href
@@ -55,48 +54,18 @@ process.stdin.on('data', async (cmd) => {
 
 interface ChildMessage { result: string, message?: string, ms?: number }
 
-class ShaleChild {
-  readonly proc: ChildProcessWithoutNullStreams
-  readonly exited: Promise<void>
-  private lines: string[] = []
-  private waiting: Array<(line: string) => void> = []
-  private buffered = ''
-
+/** A process holding a database open (CHILD above), answering in JSON lines. */
+class ShaleChild extends LineChild {
   constructor (dir: string) {
-    this.proc = spawn(process.execPath, ['--input-type=module', '-e', CHILD, dir])
-    this.proc.stdout.setEncoding('utf8')
-    this.proc.stdout.on('data', (chunk: string) => {
-      this.buffered += chunk
-      let nl
-      while ((nl = this.buffered.indexOf('\n')) >= 0) {
-        const line = this.buffered.slice(0, nl)
-        this.buffered = this.buffered.slice(nl + 1)
-        const waiter = this.waiting.shift()
-        if (waiter !== undefined) waiter(line)
-        else this.lines.push(line)
-      }
-    })
-    let stderr = ''
-    this.proc.stderr.on('data', (chunk) => { stderr += String(chunk) })
-    this.exited = new Promise((resolve) => this.proc.on('close', () => {
-      if (stderr !== '') process.stderr.write(stderr)
-      resolve()
-    }))
+    super(CHILD, [dir])
   }
 
   async next (): Promise<ChildMessage> {
-    const line = this.lines.shift() ?? await new Promise<string>((resolve) => this.waiting.push(resolve))
-    return JSON.parse(line) as ChildMessage
+    return JSON.parse(await this.nextLine()) as ChildMessage
   }
 
   async send (cmd: string): Promise<ChildMessage> {
-    this.proc.stdin.write(cmd + '\n')
-    return await this.next()
-  }
-
-  async kill (): Promise<void> {
-    this.proc.kill('SIGKILL')
-    await this.exited
+    return JSON.parse(await this.request(cmd)) as ChildMessage
   }
 }
 

@@ -3,8 +3,6 @@
 
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -12,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { ClassicLevel } from 'classic-level'
 import { NodeEnv } from '../../src/env/node-env.js'
 import { ShaleError } from '../../src/util/errors.js'
+import { LineChild } from './line-child.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const nodeEnvUrl = pathToFileURL(join(here, '..', '..', 'src', 'env', 'node-env.js')).href
@@ -56,55 +55,16 @@ process.stdin.on('data', (chunk) => {
 console.log('ready ' + process.pid)
 `
 
-class Child {
-  readonly proc: ChildProcessWithoutNullStreams
-  readonly exited: Promise<void>
-  private lines: string[] = []
-  private waiting: Array<(line: string) => void> = []
-  private buffered = ''
-
+/** A process holding NodeEnv locks on request (CHILD above). */
+class Child extends LineChild {
   constructor () {
-    this.proc = spawn(process.execPath, ['--input-type=module', '-e', CHILD])
-    this.proc.stdout.setEncoding('utf8')
-    this.proc.stdout.on('data', (chunk: string) => {
-      this.buffered += chunk
-      let nl
-      while ((nl = this.buffered.indexOf('\n')) >= 0) {
-        const line = this.buffered.slice(0, nl)
-        this.buffered = this.buffered.slice(nl + 1)
-        const waiter = this.waiting.shift()
-        if (waiter !== undefined) waiter(line)
-        else this.lines.push(line)
-      }
-    })
-    let stderr = ''
-    this.proc.stderr.on('data', (chunk) => { stderr += String(chunk) })
-    this.exited = new Promise((resolve) => this.proc.on('exit', () => {
-      if (stderr !== '') process.stderr.write(stderr)
-      resolve()
-    }))
-  }
-
-  nextLine (): Promise<string> {
-    const line = this.lines.shift()
-    if (line !== undefined) return Promise.resolve(line)
-    return new Promise((resolve) => this.waiting.push(resolve))
-  }
-
-  async request (line: string): Promise<string> {
-    this.proc.stdin.write(line + '\n')
-    return await this.nextLine()
+    super(CHILD)
   }
 
   async ready (): Promise<number> {
     const line = await this.nextLine()
     assert.match(line, /^ready \d+$/)
     return Number(line.split(' ')[1])
-  }
-
-  async kill (): Promise<void> {
-    this.proc.kill('SIGKILL')
-    await this.exited
   }
 
   async exit (): Promise<void> {
