@@ -31,6 +31,9 @@ for (let i = 0; i < N; i++) {
   const off = rnd.uniform(pool.length - 100)
   values.push(pool.subarray(off, off + 100))
 }
+// db_bench's keys: "%016d" of random numbers, so every key starts with the same ten '0' bytes.
+const numberKeys: Uint8Array[] = []
+for (let i = 0; i < N; i++) numberKeys.push(new TextEncoder().encode(String(rnd.uniform(N * 10)).padStart(16, '0')))
 const getOrder = Array.from({ length: N }, (_, i) => i)
 for (let i = N - 1; i > 0; i--) {
   const j = rnd.uniform(i + 1)
@@ -46,10 +49,28 @@ function fastest (xs: number[]): number {
   return Math.min(...xs)
 }
 
-function fill (initialBytes?: number): MemTable {
+function fill (initialBytes?: number, keyList: Uint8Array[] = keys): MemTable {
   const mem = new MemTable(icmp, { initialBytes })
-  for (let i = 0; i < N; i++) mem.add(i + 1, ValueType.Value, keys[i]!, values[i]!)
+  for (let i = 0; i < N; i++) mem.add(i + 1, ValueType.Value, keyList[i]!, values[i]!)
   return mem
+}
+
+/** Inserts and gets of keys that share a long prefix (db_bench's). */
+function benchNumberKeys (): { insert: number, get: number } {
+  const ins: number[] = []
+  const gets: number[] = []
+  let mem = fill(undefined, numberKeys)
+  for (let r = 0; r < ROUNDS; r++) {
+    ins.push(timeIt(() => { mem = fill(undefined, numberKeys) }))
+    const m = mem
+    gets.push(timeIt(() => {
+      for (let i = 0; i < N; i++) {
+        const v = m.get(new LookupKey(numberKeys[getOrder[i]!]!, N + 1))
+        if (v instanceof Uint8Array) sink += v.length
+      }
+    }))
+  }
+  return { insert: N / fastest(ins) * 1000, get: N / fastest(gets) * 1000 }
 }
 
 function timeIt (fn: () => void): number {
@@ -150,6 +171,11 @@ console.log(`memtable: ${fmt(N)} random 16-byte keys, 100-byte values, fastest o
   console.log(`${'full forward scan'.padEnd(32)} ${fmt(r.scan).padStart(14)} entries/s`)
   console.log(`memory per entry (124 B of key, tag and value): ${r.bytesPerEntry.toFixed(1)} B with the growing arena, ` +
     `${r.presizedBytesPerEntry.toFixed(1)} B presized; approximateMemoryUsage says ${r.accounted.toFixed(1)} B`)
+}
+{
+  const r = benchNumberKeys()
+  console.log(`${'insert, "%016d" keys'.padEnd(32)} ${fmt(r.insert).padStart(14)} ops/s`)
+  console.log(`${'get, "%016d" keys'.padEnd(32)} ${fmt(r.get).padStart(14)} ops/s`)
 }
 for (const [name, rate] of benchComparator()) console.log(`${name.padEnd(32)} ${fmt(rate).padStart(14)} compares/s`)
 console.log(`${'WriteBatch.put (16 B key, 100 B value)'.padEnd(32)} ${fmt(benchWriteBatch()).padStart(14)} ops/s`)

@@ -5,8 +5,10 @@
 // comparisons per insert against roughly twice that for a skiplist of branching 4), while
 // iteration walks plain arrays. bench/memtable.ts measures it; doc/memtable.md has the figures.
 //
-// Each node also keeps, beside every entry, its "abbreviation": the first 6 bytes of the user
-// key as a number. Under the bytewise order, different abbreviations decide a comparison without
+// Each node also keeps, beside every entry, its "abbreviation": 6 bytes of the user key as a
+// number, taken just after the prefix that every user key in the tree shares (keys such as
+// "%016d" numbers or "table:…" names share long prefixes, and 6 bytes from their start would all
+// be equal). Under the bytewise order, different abbreviations decide a comparison without
 // touching the key bytes in the arena (a likely cache miss); only equal ones fall back to a full
 // comparison. With any other user comparator every abbreviation is 0, which always falls back.
 //
@@ -24,6 +26,10 @@ const LEAF_MAX = 64
 const BRANCH_MAX = 64
 const MAX_DEPTH = 32
 const ABBREVIATED_BYTES = 6
+/** The longest shared prefix skipped before the abbreviated bytes. */
+const MAX_SKIP = 32
+/** Above every abbreviation (6 bytes are below 2^48): for a target that sorts after the prefix. */
+const ABOVE_ALL = 2 ** 48
 
 class Node {
   /** Leaf: the entries, in order. Branch: ids[i] is the first entry under children[i + 1]. */
@@ -54,6 +60,14 @@ export class BTreeIndex {
   private readonly pathSlots: number[] = new Array<number>(MAX_DEPTH).fill(0)
   /** The last insert went to the right edge: try appending the next one there first. */
   private appending = false
+  /**
+   * The prefix every user key in the tree starts with (at most MAX_SKIP bytes, the first key's
+   * to begin with); abbreviations are taken from the bytes after it. It only ever shortens, and
+   * each time it does, every abbreviation is recomputed.
+   */
+  private readonly prefix = new Uint8Array(MAX_SKIP)
+  private skip = 0
+  private hasPrefix = false
 
   constructor (arena: EntryArena, icmp: InternalKeyComparator) {
     this.arena = arena
@@ -66,6 +80,7 @@ export class BTreeIndex {
     const buf = arena.buf
     const start = arena.keyOffset[id]!
     const end = start + arena.keyLength[id]!
+    if (this.abbreviate) this.sharePrefix(buf, start, end)
     const abbr = this.abbreviationOf(buf, start, end)
     if (this.appending && this.isAfterLast(abbr, buf, start, end)) {
       this.appendLast(id, abbr)
@@ -130,7 +145,7 @@ export class BTreeIndex {
 
   /** Id of the first entry >= the internal key target[start, end), or -1. */
   seekId (target: Uint8Array, start = 0, end = target.length): number {
-    const abbr = this.abbreviationOf(target, start, end)
+    const abbr = this.targetAbbreviation(target, start, end)
     const leaf = this.findLeaf(abbr, target, start, end)
     const pos = this.search(leaf, abbr, target, start, end, false)
     if (pos < leaf.ids.length) return leaf.ids[pos]!
@@ -143,7 +158,7 @@ export class BTreeIndex {
 
   /** @internal Positions `c` at the first entry >= target[start, end). */
   locate (c: BTreeCursor, target: Uint8Array, start: number, end: number): void {
-    const abbr = this.abbreviationOf(target, start, end)
+    const abbr = this.targetAbbreviation(target, start, end)
     let leaf: Node | null = this.findLeaf(abbr, target, start, end)
     let pos = this.search(leaf, abbr, target, start, end, false)
     if (pos === leaf.ids.length) {
@@ -170,15 +185,62 @@ export class BTreeIndex {
     this.locate(c, arena.buf, start, start + arena.keyLength[id]!)
   }
 
-  // The first 6 bytes of the user key, big-endian, zero-padded: an order-preserving summary
-  // (a < b implies abbr(a) <= abbr(b)) exact in a double. A target too short to hold a tag is
-  // all user key, as the comparator treats it.
+  // The 6 bytes of the user key after the shared prefix, big-endian, zero-padded: among keys that
+  // all start with the prefix, an order-preserving summary (a < b implies abbr(a) <= abbr(b))
+  // exact in a double. A target too short to hold a tag is all user key, as the comparator
+  // treats it.
   private abbreviationOf (key: Uint8Array, start: number, end: number): number {
     if (!this.abbreviate) return 0
     const userEnd = end - start < TAG_SIZE ? end : end - TAG_SIZE
+    const from = start + this.skip
     let a = 0
-    for (let i = start; i < start + ABBREVIATED_BYTES; i++) a = a * 256 + (i < userEnd ? key[i]! : 0)
+    for (let i = from; i < from + ABBREVIATED_BYTES; i++) a = a * 256 + (i < userEnd ? key[i]! : 0)
     return a
+  }
+
+  // A search target need not start with the prefix. One that sorts before it (or is a proper
+  // prefix of it, so shorter than every key in the tree) is below every entry; one that sorts
+  // after it, above every entry; either way no comparison is needed to place it.
+  private targetAbbreviation (key: Uint8Array, start: number, end: number): number {
+    if (!this.abbreviate || this.skip === 0) return this.abbreviationOf(key, start, end)
+    const userEnd = end - start < TAG_SIZE ? end : end - TAG_SIZE
+    const prefix = this.prefix
+    for (let i = 0; i < this.skip; i++) {
+      if (start + i >= userEnd) return -1
+      const b = key[start + i]!
+      if (b !== prefix[i]) return b < prefix[i]! ? -1 : ABOVE_ALL
+    }
+    return this.abbreviationOf(key, start, end)
+  }
+
+  // Keeps `prefix` the prefix shared by every user key inserted, the new one included.
+  private sharePrefix (key: Uint8Array, start: number, end: number): void {
+    const userLength = end - start - TAG_SIZE
+    if (!this.hasPrefix) {
+      this.hasPrefix = true
+      this.skip = Math.min(userLength, MAX_SKIP)
+      this.prefix.set(key.subarray(start, start + this.skip))
+      return
+    }
+    const prefix = this.prefix
+    const limit = Math.min(this.skip, userLength)
+    let n = 0
+    while (n < limit && key[start + n] === prefix[n]) n++
+    if (n === this.skip) return
+    this.skip = n
+    this.reabbreviate(this.root)
+  }
+
+  // Recomputes the abbreviations of `node` and everything under it (after the prefix shortened).
+  private reabbreviate (node: Node): void {
+    const arena = this.arena
+    const ids = node.ids
+    const abbrs = node.abbrs
+    for (let i = 0; i < ids.length; i++) {
+      const s = arena.keyOffset[ids[i]!]!
+      abbrs[i] = this.abbreviationOf(arena.buf, s, s + arena.keyLength[ids[i]!]!)
+    }
+    if (node.children !== null) for (const child of node.children) this.reabbreviate(child)
   }
 
   private findLeaf (abbr: number, target: Uint8Array, start: number, end: number): Node {

@@ -329,6 +329,46 @@ for (const { name, options } of variants) {
       }), { seed: 42, numRuns: 300 })
     })
 
+    test('property: keys sharing a long prefix that later keys shorten agree with the model', () => {
+      // The tree abbreviates keys by the bytes after the prefix all its keys share; that prefix
+      // shortens (and every abbreviation is recomputed) whenever a key departs from it, at any
+      // tree size. Probes include keys that sort before, after and inside the shared prefix.
+      const userArb = (base: Uint8Array): fc.Arbitrary<Uint8Array> => fc.tuple(
+        fc.oneof(fc.constant(base.length), fc.nat(base.length)),
+        fc.uint8Array({ maxLength: 8 }).map((u) => u.map((b) => b % 4))
+      ).map(([cut, suffix]) => {
+        const user = new Uint8Array(Math.min(cut, base.length) + suffix.length)
+        user.set(base.subarray(0, cut))
+        user.set(suffix, Math.min(cut, base.length))
+        return user
+      })
+      const caseArb = fc.uint8Array({ maxLength: 40 }).map((u) => u.map((b) => 1 + b % 3)).chain((base) => fc.tuple(
+        fc.array(fc.record({ user: userArb(base), del: fc.boolean() }), { maxLength: 400 }),
+        fc.array(fc.oneof(userArb(base), fc.uint8Array({ maxLength: 6 }).map((u) => u.map((b) => b % 5))), { maxLength: 40 })
+      ))
+      fc.assert(fc.property(caseArb, ([ops, probes]) => {
+        const mem = new MemTable(icmp, options)
+        const model = new Model()
+        ops.forEach((op, i) => {
+          const type = op.del ? ValueType.Deletion : ValueType.Value
+          const value = op.del ? new Uint8Array(0) : Uint8Array.of(i & 0xff)
+          mem.add(i + 1, type, op.user, value)
+          model.add(op.user, i + 1, type, value)
+        })
+        assert.deepEqual(scanForward(mem.newIterator()), modelRows(model))
+        const it = mem.newIterator()
+        for (const user of probes) {
+          const snapshot = ops.length + 1
+          assert.deepEqual(mem.get(new LookupKey(user, snapshot)), model.get(user, snapshot))
+          const target = makeInternalKey(user, snapshot, VALUE_TYPE_FOR_SEEK)
+          it.seek(target)
+          const i = model.lowerBound(target)
+          if (i === model.entries.length) assert.equal(it.valid(), false)
+          else assert.deepEqual(it.key(), model.entries[i]!.ikey)
+        }
+      }), { seed: 7, numRuns: 300 })
+    })
+
     test('property: iterators held while inserts continue keep their place and see new neighbours', () => {
       const stepArb = fc.array(fc.oneof(
         fc.record({ kind: fc.constant('add' as const), user: fc.uint8Array({ maxLength: 2 }).map((u) => u.map((b) => b % 8)) }),
