@@ -138,10 +138,12 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   }
 
   protected _getSync (key: Format, options: ReadOptions): Format | undefined {
-    const value = this.engine.getSync(toBytes(key, 'key'), {
-      snapshot: engineSnapshotOf(options.snapshot),
-      fillCache: options.fillCache !== false
-    })
+    const value = options.snapshot === undefined && options.fillCache === undefined
+      ? this.engine.getSync(toBytes(key, 'key'))
+      : this.engine.getSync(toBytes(key, 'key'), {
+        snapshot: engineSnapshotOf(options.snapshot),
+        fillCache: options.fillCache !== false
+      })
     return value === undefined ? undefined : decoderFor(options.valueEncoding)(value)
   }
 
@@ -184,6 +186,96 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
 
   protected _snapshot (options: { owner: unknown }): ShaleSnapshot {
     return new ShaleSnapshot(options, this.engine.snapshot())
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Direct paths for the common calls
+  //
+  // abstract-level's get, put, del and batch normalise and clone their options, clone every batch
+  // operation, and await the private method inside an async function of their own: about 1.5 µs
+  // and two extra promises per call, a third of what a put costs the engine. When nothing could
+  // tell the difference (the database is open, no prewrite hook, no 'write' listener, no per-call
+  // encodings or sublevels), these calls go straight to the engine through the same encodings,
+  // the same checks and the same errors; every other call takes abstract-level's path.
+
+  #keyCodec: Codec | undefined
+  #valueCodec: Codec | undefined
+
+  override get (key: unknown, options?: unknown): Promise<unknown> {
+    if (options != null || this.status !== 'open') return super.get(key as KDefault, options as AbstractGetOptions<KDefault, VDefault>)
+    // abstract-level's getSync without options is already direct: the same checks and decoding.
+    try {
+      return Promise.resolve(this.getSync(key as KDefault))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  override put (key: unknown, value: unknown, options?: unknown): Promise<void> {
+    if (key == null || value == null || !this.#direct(options)) {
+      return super.put(key as KDefault, value as VDefault, options as AbstractPutOptions<KDefault, VDefault>)
+    }
+    try {
+      return this.engine.put(this.#encodeKey(key), this.#encodeValue(value), writeOptions(options))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  override del (key: unknown, options?: unknown): Promise<void> {
+    if (key == null || !this.#direct(options)) return super.del(key as KDefault, options as AbstractDelOptions<KDefault>)
+    try {
+      return this.engine.del(this.#encodeKey(key), writeOptions(options))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  override batch (operations?: unknown, options?: unknown): Promise<void> | AbstractChainedBatch<this, KDefault, VDefault> {
+    if (arguments.length === 0) return super.batch()
+    const ops = operations as AbstractBatchOperation<this, KDefault, VDefault>[]
+    if (!Array.isArray(operations) || !this.#direct(options)) return super.batch(ops, options as AbstractBatchOptions<KDefault, VDefault>)
+    if (operations.length === 0) return Promise.resolve()
+    const batch = new WriteBatch()
+    try {
+      for (let i = 0; i < operations.length; i++) {
+        const op = operations[i] as DirectOperation | null
+        // Anything unusual (a hole, a sublevel, an encoding of its own, a missing key or value,
+        // an unknown type) goes to abstract-level, which handles it or names the error.
+        if (op === null || typeof op !== 'object' || op.key == null || op.sublevel != null || op.keyEncoding != null) {
+          return super.batch(ops, options as AbstractBatchOptions<KDefault, VDefault>)
+        }
+        if (op.type === 'put' && op.value != null && op.valueEncoding == null) {
+          batch.put(this.#encodeKey(op.key), this.#encodeValue(op.value))
+        } else if (op.type === 'del') {
+          batch.del(this.#encodeKey(op.key))
+        } else {
+          return super.batch(ops, options as AbstractBatchOptions<KDefault, VDefault>)
+        }
+      }
+      return this.engine.write(batch, writeOptions(options))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** Whether a write with these options may take the direct path. */
+  #direct (options: unknown): boolean {
+    if (this.status !== 'open' || !(this.hooks.prewrite as unknown as { noop: boolean }).noop || this.listenerCount('write') !== 0) return false
+    if (options == null) return true
+    if (typeof options !== 'object') return false
+    const o = options as { keyEncoding?: unknown, valueEncoding?: unknown }
+    return o.keyEncoding == null && o.valueEncoding == null
+  }
+
+  #encodeKey (key: unknown): Uint8Array {
+    const codec = this.#keyCodec ??= this.keyEncoding() as unknown as Codec
+    return toBytes(codec.encode(key), 'key')
+  }
+
+  #encodeValue (value: unknown): Uint8Array {
+    const codec = this.#valueCodec ??= this.valueEncoding() as unknown as Codec
+    return toBytes(codec.encode(value), 'value')
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -289,6 +381,27 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     }
     await DB.repair(location, options)
   }
+}
+
+/** The default encodings as the direct paths use them. */
+interface Codec { encode: (data: unknown) => unknown }
+
+/** A batch operation as the direct path reads it. */
+interface DirectOperation {
+  type?: unknown
+  key?: unknown
+  value?: unknown
+  sublevel?: unknown
+  keyEncoding?: unknown
+  valueEncoding?: unknown
+}
+
+const SYNC_WRITE = Object.freeze({ sync: true })
+const PLAIN_WRITE = Object.freeze({ sync: false })
+
+/** The engine's write options for a direct write's options (only `sync` matters). */
+function writeOptions (options: unknown): { sync: boolean } {
+  return (options as ShaleWriteOptions | null | undefined)?.sync === true ? SYNC_WRITE : PLAIN_WRITE
 }
 
 function notOpen (method: string): ShaleError {
