@@ -239,6 +239,12 @@ export class InternalFilterPolicy implements FilterPolicy {
     return this.inner.createFilter(userKeys)
   }
 
+  get createFilterFromRanges (): FilterPolicy['createFilterFromRanges'] {
+    const inner = this.inner
+    if (inner.createFilterFromRanges === undefined) return undefined
+    return (data, starts, end, trim) => inner.createFilterFromRanges!(data, starts, end, trim + TAG_SIZE)
+  }
+
   keyMayMatch (key: Uint8Array, filter: Uint8Array): boolean {
     return this.inner.keyMayMatch(extractUserKey(key), filter)
   }

@@ -25,22 +25,39 @@ export class BloomFilterPolicy implements FilterPolicy {
   }
 
   createFilter (keys: readonly Uint8Array[]): Uint8Array {
-    // Tiny key sets would give a uselessly high false-positive rate: use at least 64 bits.
-    const bytes = Math.ceil(Math.max(64, keys.length * this.bitsPerKey) / 8)
-    const bits = bytes * 8
-    const filter = new Uint8Array(bytes + 1)
-    filter[bytes] = this.k
-    const k = this.k
-    for (const key of keys) {
-      let h = hash(key, BLOOM_SEED)
-      const delta = ((h >>> 17) | (h << 15)) >>> 0
-      for (let j = 0; j < k; j++) {
-        const bit = h % bits
-        filter[bit >>> 3]! |= 1 << (bit & 7)
-        h = (h + delta) >>> 0
-      }
+    const filter = this.emptyFilter(keys.length)
+    for (const key of keys) this.addHash(filter, hash(key, BLOOM_SEED))
+    return filter
+  }
+
+  createFilterFromRanges (data: Uint8Array, starts: readonly number[], end: number, trim: number): Uint8Array {
+    const n = starts.length
+    const filter = this.emptyFilter(n)
+    for (let i = 0; i < n; i++) {
+      const next = i + 1 < n ? starts[i + 1]! : end
+      this.addHash(filter, hash(data, BLOOM_SEED, starts[i]!, next - trim))
     }
     return filter
+  }
+
+  /** An all-zero filter sized for `count` keys, its last byte holding k. */
+  private emptyFilter (count: number): Uint8Array {
+    // Tiny key sets would give a uselessly high false-positive rate: use at least 64 bits.
+    const bytes = Math.ceil(Math.max(64, count * this.bitsPerKey) / 8)
+    const filter = new Uint8Array(bytes + 1)
+    filter[bytes] = this.k
+    return filter
+  }
+
+  /** Sets the k bits of a key whose bloom hash is `h`. */
+  private addHash (filter: Uint8Array, h: number): void {
+    const bits = (filter.length - 1) * 8
+    const delta = ((h >>> 17) | (h << 15)) >>> 0
+    for (let j = 0; j < this.k; j++) {
+      const bit = h % bits
+      filter[bit >>> 3]! |= 1 << (bit & 7)
+      h = (h + delta) >>> 0
+    }
   }
 
   keyMayMatch (key: Uint8Array, filter: Uint8Array): boolean {

@@ -47,16 +47,24 @@ export class FilterBlockBuilder {
     this.filterOffsets.push(this.result.length)
     const n = this.keyStarts.length
     if (n === 0) return
+    this.result.bytes(this.createFilter(this.keyBytes.view()))
+    this.keyStarts.length = 0
+    this.keyBytes.reset()
+  }
+
+  /** The policy's filter for the pending keys, which lie back to back in `all`. */
+  private createFilter (all: Uint8Array): Uint8Array {
+    const policy = this.policy
+    const fromRanges = policy.createFilterFromRanges
+    if (fromRanges !== undefined) return fromRanges.call(policy, all, this.keyStarts, all.length, 0)
     // Views into the pending-key buffer: no per-key copies.
-    const all = this.keyBytes.view()
+    const n = this.keyStarts.length
     const keys: Uint8Array[] = new Array(n)
     for (let i = 0; i < n; i++) {
       const end = i + 1 < n ? this.keyStarts[i + 1]! : all.length
       keys[i] = all.subarray(this.keyStarts[i]!, end)
     }
-    this.result.bytes(this.policy.createFilter(keys))
-    this.keyStarts.length = 0
-    this.keyBytes.reset()
+    return policy.createFilter(keys)
   }
 }
 

@@ -6,6 +6,12 @@ export interface FilterPolicy {
   readonly name: string
   /** Builds a filter for `keys`. */
   createFilter (keys: readonly Uint8Array[]): Uint8Array
+  /**
+   * Optional, the same filter for keys laid back to back in `data`: key i is
+   * data[starts[i], next - trim), where next is starts[i + 1] or, for the last key, `end`.
+   * Table builders hold their pending keys this way; it spares a view per key.
+   */
+  createFilterFromRanges?: (data: Uint8Array, starts: readonly number[], end: number, trim: number) => Uint8Array
   /** False only if `key` was certainly not among the keys `filter` was built from. */
   keyMayMatch (key: Uint8Array, filter: Uint8Array): boolean
 }

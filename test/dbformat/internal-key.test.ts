@@ -9,6 +9,7 @@ import {
 import { bytewiseComparator, type Comparator } from '../../src/util/comparator.js'
 import { compareBytes, decodeFixed64Big, encodeFixed64Big, fromHex, toHex, utf8 } from '../../src/util/coding.js'
 import { ShaleError } from '../../src/util/errors.js'
+import { BloomFilterPolicy } from '../../src/table/bloom.js'
 import type { FilterPolicy } from '../../src/table/filter-policy.js'
 
 const icmp = new InternalKeyComparator(bytewiseComparator)
@@ -249,6 +250,30 @@ describe('InternalFilterPolicy', () => {
     assert.equal(policy.keyMayMatch(new LookupKey(utf8('foo'), 1000).internalKey(), filter), true)
     assert.equal(policy.keyMayMatch(ik('k2', 9), filter), false)
     assert.deepEqual(probes, [toHex(utf8('foo')), toHex(utf8('k2'))])
+  })
+})
+
+describe('InternalFilterPolicy over a bloom filter', () => {
+  test('filters built from ranges of internal keys equal those built from the user keys', () => {
+    const bloom = new BloomFilterPolicy(10)
+    const policy = new InternalFilterPolicy(bloom)
+    const keys = [ik('a', 9), ik('apple', 3, ValueType.Deletion), ik('b', 1), ik('', 5)]
+    const starts: number[] = []
+    const parts: number[] = []
+    for (const k of keys) {
+      starts.push(parts.length)
+      parts.push(...k)
+    }
+    const fromRanges = policy.createFilterFromRanges
+    assert.ok(fromRanges !== undefined)
+    const filter = fromRanges(Uint8Array.from(parts), starts, parts.length, 0)
+    assert.equal(toHex(filter), toHex(bloom.createFilter(keys.map((k) => k.subarray(0, k.length - 8)))))
+    assert.equal(toHex(filter), toHex(policy.createFilter(keys)))
+  })
+
+  test('an inner policy without ranges leaves the wrapper without them', () => {
+    const inner: FilterPolicy = { name: 'x', createFilter: () => new Uint8Array(0), keyMayMatch: () => true }
+    assert.equal(new InternalFilterPolicy(inner).createFilterFromRanges, undefined)
   })
 })
 

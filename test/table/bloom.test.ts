@@ -49,6 +49,26 @@ describe('BloomFilterPolicy', () => {
     assert.equal(hex(policy.createFilter([utf8('foo'), utf8('foo'), utf8('k1')])), 'a8c91a0000000080' + '06')
   })
 
+  test('keys given as ranges of one buffer give the same filter, with and without a trimmed tail', () => {
+    for (const count of [0, 1, 7, 300]) {
+      const keys: Uint8Array[] = []
+      for (let i = 0; i < count; i++) keys.push(utf8('key-' + String(i * 7919).repeat(1 + (i % 3))))
+      const tail = 3
+      const starts: number[] = []
+      const parts: number[] = []
+      for (const k of keys) {
+        starts.push(parts.length)
+        parts.push(...k, ...new Array<number>(tail).fill(0xee))
+      }
+      const data = Uint8Array.from(parts)
+      const expected = hex(policy.createFilter(keys))
+      assert.equal(hex(policy.createFilterFromRanges(data, starts, data.length, tail)), expected)
+      // Without trimming, the tails are part of the keys: a different filter unless empty.
+      const whole = keys.map((k) => Uint8Array.from([...k, ...new Array<number>(tail).fill(0xee)]))
+      assert.equal(hex(policy.createFilterFromRanges(data, starts, data.length, 0)), hex(policy.createFilter(whole)))
+    }
+  })
+
   test('VaryingLengths: no false negatives, false positives under 2%', () => {
     let mediocre = 0
     let good = 0
