@@ -34,6 +34,8 @@ export interface BenchOptions {
   out: string
   keep: boolean
   writeMeter: 'auto' | 'files'
+  /** Where the stores' processes write CPU profiles (`node --cpu-prof`), if anywhere. */
+  cpuProfDir?: string
 }
 
 export interface StoreError {
@@ -232,10 +234,15 @@ export function consoleOutput (): BenchOutput {
 
 const WORKER = fileURLToPath(new URL('./db-bench-worker.js', import.meta.url))
 
-async function runWorker (config: WorkerConfig, label: string, out: BenchOutput): Promise<StoreResult | StoreError> {
+/**
+ * Runs one store in a process of its own. With `cpuProfDir`, every thread of that process (its
+ * workers too) writes a V8 CPU profile there.
+ */
+async function runWorker (config: WorkerConfig, label: string, out: BenchOutput, cpuProfDir?: string): Promise<StoreResult | StoreError> {
   const phases: PhaseResult[] = []
   return await new Promise((resolve) => {
-    const child = fork(WORKER, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] })
+    const execArgv = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]
+    const child = fork(WORKER, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
     let settled = false
     const finish = (r: StoreResult | StoreError): void => {
       if (settled) return
@@ -316,7 +323,7 @@ export async function runBench (options: BenchOptions, out: BenchOutput = consol
       keep: options.keep
     }
     if (options.phases !== undefined) config.phases = options.phases
-    const r = await runWorker(config, label, out)
+    const r = await runWorker(config, label, out, options.cpuProfDir)
     if ('message' in r) {
       errors.push(r)
       out.line(`${label} FAILED: ${r.message}`)
@@ -376,7 +383,8 @@ const USAGE = `usage: node dist/bench/db-bench.js [options]
   --dir DIR          where each store's fresh directory is made (default the system temp directory)
   --out DIR          where the JSON and SVG go (default dist/bench-results)
   --keep             keep the databases
-  --write-meter M    auto (/proc/self/io where it exists) or files (growth of the store's files)`
+  --write-meter M    auto (/proc/self/io where it exists) or files (growth of the store's files)
+  --cpu-prof DIR     write a CPU profile of every thread of every store's process to DIR`
 
 function positiveInt (name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback
@@ -401,6 +409,7 @@ export function parseOptions (argv: string[]): BenchOptions {
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'write-meter': { type: 'string' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false }
     },
     strict: true
@@ -431,6 +440,7 @@ export function parseOptions (argv: string[]): BenchOptions {
     keep: values.keep === true,
     writeMeter: meter
   }
+  if (values['cpu-prof'] !== undefined) options.cpuProfDir = values['cpu-prof']
   if (phases !== undefined) options.phases = phases
   return options
 }

@@ -124,6 +124,8 @@ describe('options and keys', () => {
     assert.throws(() => parseOptions(['--stores', 'leveldown']), /unknown store/)
     assert.throws(() => parseOptions(['--phases', 'fillrandom,readmissing']), /unknown phase/)
     assert.throws(() => parseOptions(['--bogus']))
+    assert.equal(d.cpuProfDir, undefined)
+    assert.equal(parseOptions(['--cpu-prof', '/tmp/p']).cpuProfDir, '/tmp/p')
   })
 
   test('keys are "%016d"', () => {
@@ -220,6 +222,28 @@ describe('end to end', () => {
       // Two series per Shale store: one bar per metric and series that has a ratio.
       const usable = json.summary.reduce((c, r) => c + ['shale-level', 'shale-db'].filter((s) => r.ratios[s]?.best !== undefined).length, 0)
       assert.equal(svg.match(/<rect class="bar"/g)?.length, usable)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  test('--cpu-prof writes a profile for every thread of the store processes', () => {
+    const root = mkdtempSync(join(tmpdir(), 'shale-bench-prof-'))
+    try {
+      const script = fileURLToPath(new URL('../../bench/db-bench.js', import.meta.url))
+      const prof = join(root, 'prof')
+      const run = spawnSync(process.execPath, [script, '--n', '2000', '--stores', 'shale-db,memory-level', '--phases', 'fillseq',
+        '--dir', join(root, 'dbs'), '--out', join(root, 'out'), '--cpu-prof', prof], { encoding: 'utf8', timeout: 60_000 })
+      assert.equal(run.status, 0, run.stderr + run.stdout)
+      const files = readdirSync(prof).filter((f) => f.endsWith('.cpuprofile'))
+      // Two store processes; Shale's main thread, at least, and memory-level's.
+      assert.ok(files.length >= 2, files.join(', '))
+      const pids = new Set(files.map((f) => f.split('.')[3]))
+      assert.equal(pids.size, 2, files.join(', '))
+      for (const f of files) {
+        const profile = JSON.parse(readFileSync(join(prof, f), 'utf8')) as { nodes: unknown[], samples: unknown[] }
+        assert.ok(profile.nodes.length > 0 && Array.isArray(profile.samples), f)
+      }
     } finally {
       rmSync(root, { recursive: true, force: true })
     }
