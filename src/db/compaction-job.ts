@@ -12,6 +12,7 @@ import { tableFileName } from '../dbformat/filename.js'
 import {
   decodeTagSequence, type InternalKeyComparator, MAX_SEQUENCE, TAG_SIZE, ValueType
 } from '../dbformat/internal-key.js'
+import { copyRange } from '../util/coding.js'
 import { ioError, withFile } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
 import { MergingIterator } from '../table/merging-iterator.js'
@@ -136,7 +137,7 @@ export async function runCompactionJob (env: Env, tableCache: TableCache, input:
       } else {
         if (currentKeyLength < 0 || icmp.compareUserAt(key, 0, userLength, currentKey, 0, currentKeyLength) !== 0) {
           if (currentKey.length < userLength) currentKey = new Uint8Array(Math.max(userLength, currentKey.length * 2))
-          currentKey.set(key.subarray(0, userLength))
+          copyRange(key, 0, userLength, currentKey, 0)
           currentKeyLength = userLength
           lastSequenceForKey = MAX_SEQUENCE
         }

@@ -5,7 +5,7 @@
 // The builder owns two growable buffers (entries and last key) that survive reset(), so a table
 // builder can reuse one BlockBuilder for every data block without allocating per block.
 
-import { ByteWriter } from '../util/coding.js'
+import { ByteWriter, copyRange } from '../util/coding.js'
 import { invalidArgument } from '../util/errors.js'
 
 export class BlockBuilder {
@@ -74,7 +74,7 @@ export class BlockBuilder {
       out.varint(nonShared)
       out.varint(value.length)
     }
-    copyTail(key, shared, buf, out.length)
+    copyRange(key, shared, key.length, buf, out.length)
     out.length += nonShared
     out.buf.set(value, out.length)
     out.length += value.length
@@ -104,20 +104,7 @@ export class BlockBuilder {
       this.lastKey = grown
     }
     // The first `shared` bytes are already equal.
-    copyTail(key, shared, this.lastKey, shared)
+    copyRange(key, shared, key.length, this.lastKey, shared)
     this.lastKeyLength = key.length
   }
-}
-
-/**
- * Copies key[from..] to dst at `at`. Keys are short, and a loop over a few bytes is cheaper than
- * the view that set() would need.
- */
-function copyTail (key: Uint8Array, from: number, dst: Uint8Array, at: number): void {
-  const n = key.length - from
-  if (n > 32) {
-    dst.set(key.subarray(from), at)
-    return
-  }
-  for (let i = 0; i < n; i++) dst[at + i] = key[from + i]!
 }

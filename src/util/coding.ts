@@ -281,6 +281,19 @@ export function compareBytesAt (a: Uint8Array, aStart: number, aEnd: number, b: 
   return aLen - bLen
 }
 
+/**
+ * Copies src[start, end) to dst at `at`. Keys are short, and for a few bytes a loop is cheaper
+ * than the view that `dst.set(src.subarray(...))` needs; longer runs use set().
+ */
+export function copyRange (src: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
+  const n = end - start
+  if (n > 32) {
+    dst.set(src.subarray(start, end), at)
+    return
+  }
+  for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!
+}
+
 export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { ShaleError } from '../../src/util/errors.js'
 import {
   encodeFixed32, decodeFixed32, encodeFixed64, decodeFixed64, encodeFixed64Big, decodeFixed64Big,
-  varintLength, encodeVarint, Cursor, ByteWriter, compareBytes, bytesEqual, concatBytes, toHex, fromHex
+  varintLength, encodeVarint, Cursor, ByteWriter, compareBytes, bytesEqual, concatBytes, copyRange, toHex, fromHex
 } from '../../src/util/coding.js'
 
 function isCorruption (err: unknown): boolean {
@@ -278,5 +278,15 @@ describe('byte helpers', () => {
     assert.deepEqual(concatBytes([fromHex('01'), new Uint8Array(0), fromHex('0203')]), fromHex('010203'))
     assert.equal(toHex(fromHex('00 ff 7F')), '00ff7f')
     assert.throws(() => fromHex('abc'))
+  })
+
+  test('copyRange copies short runs and long ones, at an offset', () => {
+    for (const n of [0, 1, 31, 32, 33, 200]) {
+      const src = Uint8Array.from({ length: n + 5 }, (_, i) => (i * 37 + 1) & 0xff)
+      const dst = new Uint8Array(n + 9).fill(0xaa)
+      copyRange(src, 3, 3 + n, dst, 4)
+      assert.deepEqual(dst.subarray(4, 4 + n), src.subarray(3, 3 + n), `n = ${n}`)
+      assert.ok(dst.subarray(0, 4).every((b) => b === 0xaa) && dst.subarray(4 + n).every((b) => b === 0xaa), `n = ${n}`)
+    }
   })
 })
