@@ -20,7 +20,8 @@ import { inlineJobs, workerJobs, type BackgroundJobs } from './background-jobs.j
 import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
 import { UserIterator } from './user-iterator.js'
-import { singlePutSize, WriteBatch } from '../dbformat/write-batch.js'
+import { GATHER_MAX_BYTES, GatheredWrites, singleWriteSize, type Writer } from './writers.js'
+import { WRITE_BATCH_HEADER_SIZE, WriteBatch } from '../dbformat/write-batch.js'
 import {
   InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
 } from '../dbformat/internal-key.js'
@@ -45,13 +46,6 @@ import { Mutex, Signal } from '../util/mutex.js'
 import { corruption, invalidArgument, ShaleError } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
 
-interface Writer {
-  /** Undefined for a forced memtable switch (flush()). */
-  batch: WriteBatch | undefined
-  sync: boolean
-  resolve: () => void
-  reject: (err: unknown) => void
-}
 
 interface ManualCompaction {
   level: number
@@ -112,6 +106,8 @@ export class DB {
   private syncLatency = SYNC_INLINE_MAX_MS
   /** When the write loop last started from a macrotask (see enqueue). */
   private lastWriteTurn = 0
+  /** A gathered batch already written, kept for the next single writes (writers.ts). */
+  private spareBatch: WriteBatch | undefined
   private readonly compactionMutex = new Mutex()
   private flushRunning: Promise<void> | undefined
   private compactionScheduled = false
@@ -281,25 +277,44 @@ export class DB {
   // argument still becomes a rejection, never a synchronous throw.
 
   put (key: Uint8Array, value: Uint8Array, options?: WriteOptions | null): Promise<void> {
-    let batch: WriteBatch
-    try {
-      // Sized for the one record, so the batch never grows (a valid key and value are bytes).
-      batch = new WriteBatch(key instanceof Uint8Array && value instanceof Uint8Array ? singlePutSize(key, value) : undefined)
-      batch.put(key, value) // validates both
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    return this.write(batch, options)
+    if (!(key instanceof Uint8Array)) return Promise.reject(new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array'))
+    if (!(value instanceof Uint8Array)) return Promise.reject(new ShaleError('LEVEL_INVALID_VALUE', 'value must be a Uint8Array'))
+    return this.gather(key, value, options)
   }
 
   del (key: Uint8Array, options?: WriteOptions | null): Promise<void> {
-    const batch = new WriteBatch()
+    if (!(key instanceof Uint8Array)) return Promise.reject(new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array'))
+    return this.gather(key, undefined, options)
+  }
+
+  /**
+   * Queues a single put (or, without a value, a del): appended to the last queued writer when
+   * that one gathers single writes of the same kind (writers.ts), else in a writer of its own.
+   */
+  private gather (key: Uint8Array, value: Uint8Array | undefined, options: WriteOptions | null | undefined): Promise<void> {
     try {
-      batch.del(key) // validates the key
+      this.checkOpen()
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.write(batch, options)
+    if (this.bgError !== undefined) return Promise.reject(this.bgError)
+    const sync = options?.sync === true
+    const size = singleWriteSize(key, value)
+    const last = this.writers.length > 0 ? this.writers[this.writers.length - 1] : undefined
+    let writer: GatheredWrites
+    if (last instanceof GatheredWrites && last.sync === sync && last.hasRoom(size)) {
+      writer = last
+    } else {
+      const spare = this.spareBatch
+      this.spareBatch = undefined
+      writer = new GatheredWrites(spare ?? new WriteBatch(WRITE_BATCH_HEADER_SIZE + size), sync)
+      this.writers.push(writer)
+    }
+    if (value === undefined) writer.batch.del(key)
+    else writer.batch.put(key, value)
+    const done = new Promise<void>((resolve, reject) => { writer.add(resolve, reject) })
+    this.startWriting()
+    return done
   }
 
   /**
@@ -322,23 +337,27 @@ export class DB {
     if (this.bgError !== undefined) return Promise.reject(this.bgError)
     return new Promise<void>((resolve, reject) => {
       this.writers.push({ batch, sync, resolve, reject })
-      if (!this.writing) {
-        this.writing = true
-        // Writers issued in the same tick join one group. The loop normally starts in a microtask,
-        // which is cheapest; but a caller awaiting one write after another would then never let
-        // the event loop turn (no timers, no I/O callbacks, no replies from the background
-        // workers), so at least every WRITE_TURN_MS the loop starts from setImmediate instead.
-        const now = performance.now()
-        if (now - this.lastWriteTurn < WRITE_TURN_MS) {
-          queueMicrotask(() => { void this.processWrites() })
-        } else {
-          setImmediate(() => {
-            this.lastWriteTurn = performance.now()
-            void this.processWrites()
-          })
-        }
-      }
+      this.startWriting()
     })
+  }
+
+  /** Starts the write loop unless it runs. */
+  private startWriting (): void {
+    if (this.writing) return
+    this.writing = true
+    // Writers issued in the same tick join one group. The loop normally starts in a microtask,
+    // which is cheapest; but a caller awaiting one write after another would then never let
+    // the event loop turn (no timers, no I/O callbacks, no replies from the background
+    // workers), so at least every WRITE_TURN_MS the loop starts from setImmediate instead.
+    const now = performance.now()
+    if (now - this.lastWriteTurn < WRITE_TURN_MS) {
+      queueMicrotask(() => { void this.processWrites() })
+    } else {
+      setImmediate(() => {
+        this.lastWriteTurn = performance.now()
+        void this.processWrites()
+      })
+    }
   }
 
   private async processWrites (): Promise<void> {
@@ -363,6 +382,13 @@ export class DB {
           for (const w of group) w.resolve()
         } catch (err) {
           for (const w of group) w.reject(err)
+          continue
+        }
+        // The log and the memtable copied the gathered batch: keep it for the next single writes.
+        const first = group[0]
+        if (first instanceof GatheredWrites && first.batch.byteSize <= GATHER_MAX_BYTES * 2) {
+          first.batch.clear()
+          this.spareBatch = first.batch
         }
       }
     } finally {
