@@ -92,19 +92,25 @@ export class TableBuilder {
   /** Adds an entry. Keys must be strictly increasing under the comparator. */
   add (key: Uint8Array, value: Uint8Array): void {
     this.checkOpen()
-    const lastKey = this.lastKey.subarray(0, this.lastKeyLength)
-    if (this.entries > 0 && this.comparator.compare(key, lastKey) <= 0) {
+    if (this.entries > 0 && this.compareWithLast(key) <= 0) {
       throw new Error('TableBuilder.add: keys must be added in strictly increasing order')
     }
     if (this.pendingIndexEntry) {
       // The separator only has to sort between the blocks, so a short one keeps the index small.
-      this.addIndexEntry(this.comparator.findShortestSeparator(lastKey, key))
+      this.addIndexEntry(this.comparator.findShortestSeparator(this.lastKey.subarray(0, this.lastKeyLength), key))
     }
     this.filterBlock?.addKey(key)
     this.rememberLastKey(key)
     this.entries++
     this.dataBlock.add(key, value)
     if (this.dataBlock.currentSizeEstimate() >= this.blockSize) this.flush()
+  }
+
+  /** key compared with the last key added, in place where the comparator can (no view per entry). */
+  private compareWithLast (key: Uint8Array): number {
+    const cmp = this.comparator
+    if (cmp.compareAt !== undefined) return cmp.compareAt(key, 0, key.length, this.lastKey, 0, this.lastKeyLength)
+    return cmp.compare(key, this.lastKey.subarray(0, this.lastKeyLength))
   }
 
   /**
