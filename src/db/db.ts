@@ -21,7 +21,7 @@ import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
 import { UserIterator } from './user-iterator.js'
 import { GATHER_MAX_BYTES, GatheredWrites, singleWriteSize, type Writer } from './writers.js'
-import { WRITE_BATCH_HEADER_SIZE, WriteBatch } from '../dbformat/write-batch.js'
+import { checkKey, checkValue, WRITE_BATCH_HEADER_SIZE, WriteBatch } from '../dbformat/write-batch.js'
 import {
   InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
 } from '../dbformat/internal-key.js'
@@ -63,10 +63,6 @@ const MAX_GROUP_BYTES = 1 << 20
 const WRITE_TURN_MS = 2
 /** Log syncs that take less than this on average (milliseconds) are made on this thread. */
 const SYNC_INLINE_MAX_MS = 1
-
-function checkKey (key: unknown): asserts key is Uint8Array {
-  if (!(key instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array')
-}
 
 export class DB {
   readonly location: string
@@ -277,22 +273,22 @@ export class DB {
   // argument still becomes a rejection, never a synchronous throw.
 
   put (key: Uint8Array, value: Uint8Array, options?: WriteOptions | null): Promise<void> {
-    if (!(key instanceof Uint8Array)) return Promise.reject(new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array'))
-    if (!(value instanceof Uint8Array)) return Promise.reject(new ShaleError('LEVEL_INVALID_VALUE', 'value must be a Uint8Array'))
-    return this.gather(key, value, options)
+    return this.gather(key, value, true, options)
   }
 
   del (key: Uint8Array, options?: WriteOptions | null): Promise<void> {
-    if (!(key instanceof Uint8Array)) return Promise.reject(new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array'))
-    return this.gather(key, undefined, options)
+    return this.gather(key, undefined, false, options)
   }
 
   /**
-   * Queues a single put (or, without a value, a del): appended to the last queued writer when
-   * that one gathers single writes of the same kind (writers.ts), else in a writer of its own.
+   * Queues a single put or del: appended to the last queued writer when that one gathers single
+   * writes of the same kind (writers.ts), else in a writer of its own.
    */
-  private gather (key: Uint8Array, value: Uint8Array | undefined, options: WriteOptions | null | undefined): Promise<void> {
+  private gather (key: Uint8Array, value: Uint8Array | undefined, isPut: boolean, options: WriteOptions | null | undefined): Promise<void> {
     try {
+      // Checked before anything is queued: a bad argument fails only its own write.
+      checkKey(key)
+      if (isPut) checkValue(value)
       this.checkOpen()
     } catch (err) {
       return Promise.reject(err)

@@ -224,9 +224,15 @@ function compareTagsDescending (a: Uint8Array, aTag: number, b: Uint8Array, bTag
  */
 export class InternalFilterPolicy implements FilterPolicy {
   readonly inner: FilterPolicy
+  /** The inner policy's, with each key's tag trimmed as well; absent when the inner has none. */
+  readonly createFilterFromRanges: FilterPolicy['createFilterFromRanges']
 
   constructor (inner: FilterPolicy) {
     this.inner = inner
+    const fromRanges = inner.createFilterFromRanges
+    this.createFilterFromRanges = fromRanges === undefined
+      ? undefined
+      : (data, starts, end, trim) => fromRanges.call(inner, data, starts, end, trim + TAG_SIZE)
   }
 
   get name (): string {
@@ -237,12 +243,6 @@ export class InternalFilterPolicy implements FilterPolicy {
     const userKeys = new Array<Uint8Array>(keys.length)
     for (let i = 0; i < keys.length; i++) userKeys[i] = extractUserKey(keys[i]!)
     return this.inner.createFilter(userKeys)
-  }
-
-  get createFilterFromRanges (): FilterPolicy['createFilterFromRanges'] {
-    const inner = this.inner
-    if (inner.createFilterFromRanges === undefined) return undefined
-    return (data, starts, end, trim) => inner.createFilterFromRanges!(data, starts, end, trim + TAG_SIZE)
   }
 
   keyMayMatch (key: Uint8Array, filter: Uint8Array): boolean {

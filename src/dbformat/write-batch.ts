@@ -22,6 +22,19 @@ export function singlePutSize (key: Uint8Array, value: Uint8Array): number {
   return WRITE_BATCH_HEADER_SIZE + 1 + MAX_VARINT32 + key.length + MAX_VARINT32 + value.length
 }
 
+// TypedArray.set accepts any array-like, so a string key would silently become zero bytes: every
+// key and value is checked to be bytes before it is written anywhere.
+
+/** Throws LEVEL_INVALID_KEY unless `key` is a Uint8Array. */
+export function checkKey (key: unknown): asserts key is Uint8Array {
+  if (!(key instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array')
+}
+
+/** Throws LEVEL_INVALID_VALUE unless `value` is a Uint8Array. */
+export function checkValue (value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_VALUE', 'value must be a Uint8Array')
+}
+
 export interface WriteBatchHandler {
   put (key: Uint8Array, value: Uint8Array): void
   del (key: Uint8Array): void
@@ -54,9 +67,8 @@ export class WriteBatch {
   }
 
   put (key: Uint8Array, value: Uint8Array): void {
-    // TypedArray.set accepts any array-like, so a string would silently become zero bytes.
-    if (!(key instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array')
-    if (!(value instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_VALUE', 'value must be a Uint8Array')
+    checkKey(key)
+    checkValue(value)
     const w = this.rep
     // One capacity check per operation; then the record is written in place.
     w.ensure(1 + MAX_VARINT32 + key.length + MAX_VARINT32 + value.length)
@@ -73,7 +85,7 @@ export class WriteBatch {
   }
 
   del (key: Uint8Array): void {
-    if (!(key instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_KEY', 'key must be a Uint8Array')
+    checkKey(key)
     const w = this.rep
     w.ensure(1 + MAX_VARINT32 + key.length)
     const buf = w.buf

@@ -67,7 +67,6 @@ export class BTreeIndex {
    */
   private readonly prefix = new Uint8Array(MAX_SKIP)
   private skip = 0
-  private hasPrefix = false
 
   constructor (arena: EntryArena, icmp: InternalKeyComparator) {
     this.arena = arena
@@ -216,8 +215,8 @@ export class BTreeIndex {
   // Keeps `prefix` the prefix shared by every user key inserted, the new one included.
   private sharePrefix (key: Uint8Array, start: number, end: number): void {
     const userLength = end - start - TAG_SIZE
-    if (!this.hasPrefix) {
-      this.hasPrefix = true
+    // Entries are never removed, so the first leaf is empty only before the first insert.
+    if (this.firstLeaf.ids.length === 0) {
       this.skip = Math.min(userLength, MAX_SKIP)
       this.prefix.set(key.subarray(start, start + this.skip))
       return
