@@ -41,6 +41,11 @@ export interface ShaleReadOptions {
   fillCache?: boolean | undefined
 }
 
+/** The key encoding of a call to approximateSize() or compactRange(), as abstract-level's reads take it. */
+export interface ShaleKeyOptions<K> {
+  keyEncoding?: AbstractGetOptions<K, unknown>['keyEncoding']
+}
+
 /** Per-write option, as classic-level: fdatasync the log before the write resolves. */
 export interface ShaleWriteOptions {
   sync?: boolean | undefined
@@ -328,23 +333,27 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   // Additional methods (classic-level's)
 
   /** Approximate bytes of table files holding keys in [start, end). */
-  async approximateSize (start: unknown, end: unknown, options?: { keyEncoding?: unknown }): Promise<number> {
+  approximateSize (start: KDefault, end: KDefault): Promise<number>
+  approximateSize<K = KDefault> (start: K, end: K, options: ShaleKeyOptions<K>): Promise<number>
+  async approximateSize (start: unknown, end: unknown, options?: ShaleKeyOptions<unknown>): Promise<number> {
     if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required")
-    if (this.status === 'opening') return await this.deferAsync(async () => await this.approximateSize(start, end, options))
+    if (this.status === 'opening') return await this.deferAsync(async () => await this.approximateSize(start, end, options ?? {}))
     if (this.status !== 'open') throw notOpen('approximateSize')
     return this.engine.approximateSize(this.encodeKey(start, options), this.encodeKey(end, options))
   }
 
   /** Flushes the memtable and compacts every level over [start, end]. */
-  async compactRange (start: unknown, end: unknown, options?: { keyEncoding?: unknown }): Promise<void> {
+  compactRange (start: KDefault, end: KDefault): Promise<void>
+  compactRange<K = KDefault> (start: K, end: K, options: ShaleKeyOptions<K>): Promise<void>
+  async compactRange (start: unknown, end: unknown, options?: ShaleKeyOptions<unknown>): Promise<void> {
     if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required")
-    if (this.status === 'opening') return await this.deferAsync(async () => { await this.compactRange(start, end, options) })
+    if (this.status === 'opening') return await this.deferAsync(async () => { await this.compactRange(start, end, options ?? {}) })
     if (this.status !== 'open') throw notOpen('compactRange')
     await this.engine.compactRange(this.encodeKey(start, options), this.encodeKey(end, options))
   }
 
   /** A key given to an additional method, through the key encoding in effect, as bytes. */
-  private encodeKey (key: unknown, options: { keyEncoding?: unknown } | undefined): Uint8Array {
+  private encodeKey (key: unknown, options: ShaleKeyOptions<unknown> | undefined): Uint8Array {
     const name = options?.keyEncoding
     const encoding = name === undefined ? this.keyEncoding() : this.keyEncoding(name as 'utf8')
     return toBytes((encoding.encode as (data: unknown) => unknown)(key), 'key')

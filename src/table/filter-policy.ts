@@ -11,7 +11,7 @@ export interface FilterPolicy {
    * data[starts[i], next - trim), where next is starts[i + 1] or, for the last key, `end`.
    * Table builders hold their pending keys this way; it spares a view per key.
    */
-  createFilterFromRanges?: (data: Uint8Array, starts: readonly number[], end: number, trim: number) => Uint8Array
+  createFilterFromRanges?: ((data: Uint8Array, starts: readonly number[], end: number, trim: number) => Uint8Array) | undefined
   /** False only if `key` was certainly not among the keys `filter` was built from. */
   keyMayMatch (key: Uint8Array, filter: Uint8Array): boolean
 }

@@ -5,9 +5,9 @@
 // database: classic-level opens it too.
 
 import { resolve } from 'node:path'
-import { DB } from './db/db.js'
-import { WriteBatch } from './dbformat/write-batch.js'
-import { fromUtf8, utf8 } from './util/coding.js'
+import { DB } from '../src/db/db.js'
+import { WriteBatch } from '../src/dbformat/write-batch.js'
+import { fromUtf8, utf8 } from '../src/util/coding.js'
 
 const dir = resolve(process.argv[2] ?? 'shale-data')
 const N = 200_000
