@@ -1,4 +1,4 @@
-// The SIGKILL crash loop (doc/crash-testing.md, "Process kills"; DESIGN.md contracts 1 and 3).
+// The SIGKILL crash loop (doc/crash-testing.md, "Process kills"; README contracts 1 and 3).
 //
 // A child process (test/crash/kill-child.ts) writes the generator's batches to a real database
 // and reports each acknowledged one; this parent kills it with SIGKILL at a random moment, reopens

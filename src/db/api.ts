@@ -1,4 +1,4 @@
-// The lean engine API's types (DESIGN.md, "Interfaces"): what DB.open returns and what its
+// The lean engine API's types (README.md, "API"): what DB.open returns and what its
 // iterators and snapshots look like. Keys and values are bytes; no encodings at this layer.
 
 export interface WriteOptions {

@@ -1,5 +1,5 @@
 // The compaction job: merges the input tables of one compaction (level L and L+1), drops what no
-// reader can ever see again (reference section 9, doc/compaction.md), and writes the survivors to
+// reader can ever see again (doc/compaction.md), and writes the survivors to
 // new tables for level L+1, split by size and by overlap with level L+2. Everything it needs comes
 // in as arguments and everything it did goes out as the result, so that it can run in a worker
 // thread; the caller logs the VersionEdit (inputs removed, outputs added) and installs the Version.

@@ -79,7 +79,7 @@ export class DB {
   private readonly pendingOutputs = new Set<number>()
   private readonly stats: LevelStats[] = newLevelStats()
   private readonly iterators = new Set<UserIterator>()
-  /** Each iterator samples reads at different offsets (reference section 8, read sampling). */
+  /** Each iterator samples reads at different offsets (doc/version.md, "Reading"). */
   private iteratorSeed = 1
   private lock: FileLock | undefined
 
@@ -393,7 +393,7 @@ export class DB {
     }
   }
 
-  /** The leader and the writers that can share its log record (reference section 5). */
+  /** The leader and the writers that can share its log record (doc/engine.md, "The write path"). */
   private takeGroup (): Writer[] {
     const leader = this.writers[0]!
     const leaderSize = leader.batch!.byteSize

@@ -1,4 +1,4 @@
-// DestroyDB (reference section 10): deletes every LevelDB file of a closed database, then the lock
+// DestroyDB (doc/engine.md): deletes every LevelDB file of a closed database, then the lock
 // file and the directory if nothing foreign is left. Taking the lock first makes it fail, rather
 // than pull files from under, a database that is open.
 

@@ -17,7 +17,7 @@ export type { TableWriteOptions } from './table-output.js'
 /**
  * Writes every entry of `iter` (internal keys in order) to table `fileNumber` in `dbname` and
  * returns its metadata, or undefined if the iterator was empty, in which case no file is left.
- * Before returning, the table is synced and the directory entry made durable (DESIGN.md, contract
+ * Before returning, the table is synced and the directory entry made durable (README contract
  * 4), so the caller may name it in a MANIFEST record at once. On failure no file remains and the
  * error is rethrown.
  */

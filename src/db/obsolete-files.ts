@@ -1,4 +1,4 @@
-// Which files of a database directory nothing can read any more (reference section 7,
+// Which files of a database directory nothing can read any more (doc/engine.md, "Deleting files";
 // RemoveObsoleteFiles): logs older than the MANIFEST's log number, older MANIFESTs, and tables no
 // live Version names and no running job is writing. Names that are not LevelDB's — the lock's
 // claim files, anything a user put there — are never candidates.

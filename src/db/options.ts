@@ -1,5 +1,5 @@
 // Engine options, with classic-level's names and defaults, clipped to the ranges LevelDB accepts
-// (reference section 3, "Defaults that shape tables", and section 8).
+// (doc/table.md and doc/version.md).
 
 import type { Env } from '../env/env.js'
 import { invalidArgument } from '../util/errors.js'

@@ -1,4 +1,4 @@
-// Replaying write-ahead logs at open (reference section 10, steps 7-9): every batch of every log
+// Replaying write-ahead logs at open (doc/engine.md, "Opening"): every batch of every log
 // newer than the MANIFEST goes into a memtable, which is flushed to a level-0 table whenever it
 // fills and at the end of each log. A torn tail is the normal trace of a crash and is dropped
 // silently by the log reader; real damage is skipped and reported, or fails the open when

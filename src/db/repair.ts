@@ -1,4 +1,4 @@
-// RepairDB (reference section 10, doc/repair.md): rebuilds a database whose MANIFEST or CURRENT is
+// RepairDB (doc/repair.md): rebuilds a database whose MANIFEST or CURRENT is
 // missing or damaged, from the tables and logs in its directory. Every log is turned into tables,
 // every table is scanned, damaged ones are rewritten with their readable entries, and a new
 // MANIFEST naming all of them is written and made current. Logs, damaged tables and old MANIFESTs

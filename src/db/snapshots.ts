@@ -1,6 +1,6 @@
 // The live snapshots, oldest first. A snapshot is only a sequence number: reads through it skip
-// newer entries, and compaction keeps every entry some live snapshot can still see (reference
-// section 9). Snapshots are taken with non-decreasing sequences, so insertion order is age order.
+// newer entries, and compaction keeps every entry some live snapshot can still see (doc/compaction.md,
+// "The drop rules"). Snapshots are taken with non-decreasing sequences, so insertion order is age order.
 
 import type { Snapshot } from './api.js'
 import { ShaleError } from '../util/errors.js'

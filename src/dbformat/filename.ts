@@ -88,7 +88,7 @@ function toNumber (digits: string, type: FileType): ParsedFileName | undefined {
 }
 
 /**
- * Points CURRENT at MANIFEST-<manifestNumber> crash-safely (DESIGN.md, contract 5): the new
+ * Points CURRENT at MANIFEST-<manifestNumber> crash-safely (README contract 5): the new
  * contents go to a temp file that is synced, renamed over CURRENT, and the directory is synced so
  * that the rename itself survives power loss. A failure leaves the old CURRENT in place.
  */

@@ -1,4 +1,4 @@
-// The database lock for NodeEnv (DESIGN.md contract 7, doc/env.md "Locking").
+// The database lock for NodeEnv (README contract 7, doc/env.md "Locking").
 //
 // LevelDB locks the file LOCK with fcntl(F_SETLK), which the kernel drops when the holder dies.
 // Node has no fcntl, so Shale keeps LevelDB's LOCK file (created if missing, never deleted, never

@@ -1,6 +1,6 @@
 // Reads a sorted table (doc/table.md). Opening reads the footer and keeps the index block (and the
 // filter block, if the caller's policy matches the one the table was written with) decoded in
-// memory; data blocks are read on demand, checksum-verified by default (DESIGN.md, contract 6),
+// memory; data blocks are read on demand, checksum-verified by default (README contract 6),
 // and optionally kept in a shared block cache.
 
 import { bytesEqual, utf8 } from '../util/coding.js'

@@ -1,4 +1,4 @@
-// Errors carry abstract-level's codes (DESIGN.md, contract 8) so that every layer, from a block
+// Errors carry abstract-level's codes (README contract 8) so that every layer, from a block
 // decoder up to the abstract-level adapter, speaks the same language to the caller.
 
 export type ShaleErrorCode =

@@ -1,4 +1,4 @@
-// The numbers that shape the level tree (reference section 8). They are LevelDB 1.20's, so that a
+// The numbers that shape the level tree (doc/version.md, "Compaction picking"). They are LevelDB 1.20's, so that a
 // database moves between Shale and classic-level without its shape fighting either engine's
 // compaction policy: level 0 is compacted at four files, writes slow at eight and stop at twelve,
 // and each level below 0 may hold ten times the bytes of the one above it.

@@ -25,7 +25,7 @@ export interface TableCacheOptions {
   filterPolicy?: FilterPolicy
   blockCache?: BlockCache
   maxOpenFiles: number
-  /** Verify block checksums on every read (default true, DESIGN.md contract 6). */
+  /** Verify block checksums on every read (default true, README contract 6). */
   verifyChecksums?: boolean
 }
 

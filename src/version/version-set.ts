@@ -266,8 +266,8 @@ export class VersionSet {
     this.markFileNumberUsed(prevLogNumber)
     for (const level of files) for (const f of level) this.markFileNumberUsed(f.number)
     this.manifestNumber = parsed.number
-    // The next MANIFEST takes the old next-file number, as in LevelDB (MANIFEST-000004 in the
-    // reference's worked example).
+    // The next MANIFEST takes the old next-file number, as in LevelDB (a database created
+    // with MANIFEST-000001 and reopened writes MANIFEST-000004 next, doc/version.md).
     this.reservedManifestNumber = this.newFileNumber()
     this.lastSequence = lastSequence
     this.log = logNumber

@@ -1,4 +1,4 @@
-// Damage the engine once turned into wrong answers instead of LEVEL_CORRUPTION (issue 4, item 5;
+// Damage the engine once turned into wrong answers instead of LEVEL_CORRUPTION (README
 // contract 6: "Corruption is never returned as data"). Each test failed before its fix.
 
 import { test } from 'node:test'

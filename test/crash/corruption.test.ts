@@ -1,4 +1,4 @@
-// Corruption (issue 4, item 5): one damaged byte at a time in every file of a small database, and
+// Corruption: one damaged byte at a time in every file of a small database, and
 // what open and full reads must then do. The database: tables at several levels (snappy-compressed
 // and raw blocks, a bloom filter, deletions shadowing deeper values, overwrites), a write-ahead log
 // of two 32 KiB blocks not yet flushed, a MANIFEST of several edits, and CURRENT.

@@ -1,4 +1,4 @@
-// Failures found by error injection (issue 4, item 4) that the engine once mishandled. Each test
+// Failures found by error injection that the engine once mishandled. Each test
 // failed before its fix.
 
 import { test } from 'node:test'

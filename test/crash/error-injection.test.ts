@@ -1,4 +1,4 @@
-// Error injection (issue 4, item 4): ENOSPC and EIO at chosen file-system calls of a log append, a
+// Error injection: ENOSPC and EIO at chosen file-system calls of a log append, a
 // table write (flush and compaction), a MANIFEST append and the CURRENT swap. For every fault:
 //
 // 1. the operation fails with LEVEL_IO_ERROR whose cause carries the injected code (and the fault

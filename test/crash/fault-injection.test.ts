@@ -1,4 +1,4 @@
-// LevelDB's two fault-injection resets (db/fault_injection_test.cc; reference section 11): "drop
+// LevelDB's two fault-injection resets (db/fault_injection_test.cc): "drop
 // unsynced data" truncates every file to its last sync and keeps every name, "delete unsynced
 // files" deletes every file created since the last directory sync and keeps all data of the rest.
 //

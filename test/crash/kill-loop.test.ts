@@ -1,4 +1,4 @@
-// Real process kills (issue 4, item 2; doc/crash-testing.md, "Process kills"): at least 100 child
+// Real process kills (doc/crash-testing.md, "Process kills"): at least 100 child
 // processes writing to one database are killed with SIGKILL at random moments, and after each kill
 // the database must hold exactly the generator's state after some batch N no lower than the last
 // acknowledged one (contracts 1 and 3). The first test shows that the checker itself can fail.

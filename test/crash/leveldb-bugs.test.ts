@@ -1,4 +1,4 @@
-// One named test for each crash bug LevelDB had (issue 4, item 3; ../shared/reference/
+// One named test for each crash bug LevelDB had (doc/crash-testing.md; 
 // crash-testing.md): ALICE's findings (google/leveldb #195, #193, #189, #196, #251) and the CURRENT
 // file ones (#74, Level/levelup#236). Each is written so that it fails if Shale had the bug:
 //

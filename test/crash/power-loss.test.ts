@@ -1,4 +1,4 @@
-// Power loss at every sync point (issue 4, item 1). Each workload flushes, compacts into levels 1
+// Power loss at every sync point. Each workload flushes, compacts into levels 1
 // and 2, rewrites the MANIFEST, reopens, and writes with and without sync, singly, in batches and
 // in bursts that share a group commit. It is cut right after every sync, syncDir and rename over
 // CURRENT, and after a seeded tenth of its other calls. At each cut the disk loses power (and,

@@ -1,4 +1,4 @@
-// Files are untrusted input (issue 4, item 9). Crafted tables, logs, MANIFESTs and CURRENT files
+// Files are untrusted input. Crafted tables, logs, MANIFESTs and CURRENT files
 // (lengths that point past the end, a Snappy header that claims gigabytes, restart arrays that
 // loop, a VersionEdit naming level 9, ...) and a seeded fuzzer over whole files (splices,
 // truncations, zeroed ranges, random garbage under valid checksums) go through DB.open, point

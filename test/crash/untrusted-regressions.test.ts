@@ -1,4 +1,4 @@
-// Untrusted files the engine once mishandled (issue 4, item 9): each test failed before its fix.
+// Untrusted files the engine once mishandled: each test failed before its fix.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'

@@ -1,4 +1,4 @@
-// The crash tests with flush and compaction in worker threads (issue 6, item 3). The exhaustive
+// The crash tests with flush and compaction in worker threads. The exhaustive
 // explorations (power-loss.test.ts) keep jobs on the main thread because they replay each run
 // call for call; here the same workloads run with workers on, are cut at sampled points of each
 // run, and are judged by that run's own trace with the same bounds (explore.ts,

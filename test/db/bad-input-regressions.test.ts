@@ -1,4 +1,4 @@
-// Misuses of the engine API that were once not rejected cleanly (issue 4, item 8). Each test states
+// Misuses of the engine API that were once not rejected cleanly. Each test states
 // the behaviour the contract asks for, and failed before its fix.
 
 import { test } from 'node:test'

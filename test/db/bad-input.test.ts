@@ -1,4 +1,4 @@
-// Bad input through the engine API (issue 4, item 8): every misuse a caller can make of DB gets a
+// Bad input through the engine API: every misuse a caller can make of DB gets a
 // clear ShaleError with abstract-level's code, at once, and leaves the database as it was.
 //
 // - keys and values that are not Uint8Arrays: LEVEL_INVALID_KEY / LEVEL_INVALID_VALUE, from every

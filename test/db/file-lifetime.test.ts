@@ -1,4 +1,4 @@
-// When table files are deleted (DESIGN.md contract 4): a table that a compaction replaced stays on
+// When table files are deleted (README contract 4): a table that a compaction replaced stays on
 // disk while an open iterator's Version still names it, and goes once the last such iterator
 // closes (after waitForIdle, as the deletion may be deferred), never before. A snapshot alone pins
 // no file, as in LevelDB: it is only a sequence number, and keeps entries alive through

@@ -1,4 +1,4 @@
-// The lock of contract 7 at the engine level, through DB.open (issue 4, item 7): a second open of
+// The lock of README contract 7 at the engine level, through DB.open: a second open of
 // the same directory fails at once with LEVEL_LOCKED, whether the holder is this process or
 // another process running Shale, and a holder killed with SIGKILL never blocks the next open.
 // (test/env/lock.test.ts covers the NodeEnv lock itself: races, recycled pids, classic-level.)

@@ -1,4 +1,4 @@
-// LevelDB's db_test scenarios (reference section 11), rewritten black-box against the engine API:
+// LevelDB's db_test scenarios, rewritten black-box against the engine API:
 // each test carries the name of the LevelDB test it restates. The engine hooks stand in for
 // LevelDB's test-only calls: flush() for TEST_CompactMemTable, compactLevel() for
 // TEST_CompactRange, the 'shale.num-files-at-level<N>' property for NumTableFilesAtLevel,
@@ -1125,7 +1125,7 @@ describe('db_test scenarios', () => {
 // old value: [J, K deleted] and [K old]). A later compaction from the level above that overlaps
 // only the first file sees itself as the base level for K, drops the deletion, and the old value in
 // the file it left out comes back. LevelDB 1.22 fixed this by pulling such "boundary" files into
-// the compaction (reference section 8); the fix changes no format, and contract 3 requires it.
+// the compaction (doc/version.md, "Compaction picking"); the fix changes no format, and contract 3 requires it.
 describe('beyond LevelDB 1.20', () => {
   test('DeletionSurvivesUserKeySplitAcrossFiles', async () => {
     await withDB({ maxFileSize: 1024, blockSize: 1024, compression: false }, async (h) => {

@@ -38,7 +38,7 @@ const sequenceArb = fc.oneof(
 )
 const typeArb = fc.constantFrom<ValueType>(ValueType.Deletion, ValueType.Value)
 
-describe('internal keys (reference section 4)', () => {
+describe('internal keys (doc/dbformat.md)', () => {
   test('constants', () => {
     assert.equal(ValueType.Deletion, 0)
     assert.equal(ValueType.Value, 1)
@@ -183,7 +183,7 @@ describe('InternalKeyComparator order', () => {
   })
 })
 
-describe('separator and successor (reference section 3, "Internal-key versions")', () => {
+describe('separator and successor (doc/dbformat.md, "The comparator")', () => {
   const sep = (a: Uint8Array, b: Uint8Array): Uint8Array => icmp.findShortestSeparator(a, b)
   const maxSeek = (user: string): Uint8Array => ik(user, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK)
 

@@ -44,7 +44,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 )
 const seqArb = fc.oneof(fc.nat(1000), fc.maxSafeNat())
 
-describe('WriteBatch encoding (reference section 5, Appendix A)', () => {
+describe('WriteBatch encoding (doc/dbformat.md, "WriteBatch")', () => {
   test('golden: first record of 000003.log, Put(foo, bar) at sequence 1', () => {
     const b = new WriteBatch()
     b.put(utf8('foo'), utf8('bar'))

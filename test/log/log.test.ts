@@ -1,4 +1,4 @@
-// LevelDB's log tests (db/log_test.cc, as listed in the reference's section 11), one test per
+// LevelDB's log tests (db/log_test.cc), one test per
 // scenario, asserting the records read, the bytes reported dropped and the reasons.
 
 import { test, describe } from 'node:test'

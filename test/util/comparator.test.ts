@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { bytewiseComparator as cmp } from '../../src/util/comparator.js'
 import { compareBytes, fromHex, utf8 } from '../../src/util/coding.js'
 
-describe('bytewise comparator on user keys (reference section 3, "Index block")', () => {
+describe('bytewise comparator on user keys (doc/table.md, "Index and metaindex")', () => {
   test('name and order', () => {
     assert.equal(cmp.name, 'leveldb.BytewiseComparator')
     assert.ok(cmp.compare(utf8('a'), utf8('b')) < 0)

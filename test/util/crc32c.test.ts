@@ -14,7 +14,7 @@ function crc32cBitwise (data: Uint8Array): number {
 }
 
 describe('crc32c', () => {
-  test('the standard check values (reference section 0)', () => {
+  test('the standard check values (doc/format.md, "CRC32C")', () => {
     const ascending = Uint8Array.from({ length: 32 }, (_, i) => i)
     const descending = Uint8Array.from({ length: 32 }, (_, i) => 31 - i)
     assert.equal(crc32c(new Uint8Array(32)), 0x8a9136aa)

@@ -6,7 +6,7 @@ import { fromHex } from '../../src/util/coding.js'
 
 const SEED = 0xbc9f1d34
 
-test('the bloom hash vectors (reference section 3, "Built-in bloom filter")', () => {
+test('the bloom hash vectors (doc/format.md, "Hash")', () => {
   assert.equal(hash(fromHex(''), SEED), 0xbc9f1d34)
   assert.equal(hash(fromHex('62'), SEED), 0xef1345c4)
   assert.equal(hash(fromHex('c397'), SEED), 0x5b663814)

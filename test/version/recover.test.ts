@@ -1,4 +1,4 @@
-// VersionSet.recover from hand-made MANIFESTs: the reference's golden MANIFEST bytes (Appendix A),
+// VersionSet.recover from hand-made MANIFESTs: the golden MANIFEST bytes of a new LevelDB database (doc/dbformat.md),
 // createNew's MANIFEST-000001, and every error recovery must report.
 
 import { describe, test } from 'node:test'

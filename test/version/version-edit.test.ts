@@ -151,7 +151,7 @@ describe('VersionEdit encoding rules', () => {
   })
 })
 
-describe('VersionEdit decode errors (reference section 6)', () => {
+describe('VersionEdit decode errors (doc/dbformat.md, "VersionEdit")', () => {
   const cases: Array<[string, string]> = [
     // Unknown tags, including the obsolete 8.
     ['08 00', 'VersionEdit: unknown tag'],
