@@ -23,9 +23,8 @@ import { copyBytes } from '../util/byte-pool.js'
 import { corruption, invalidArgument } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
 import { Random } from '../util/random.js'
+import { READ_BYTES_PERIOD } from '../version/policy.js'
 
-/** Mean gap between read samples, in key plus value bytes (LevelDB's kReadBytesPeriod). */
-export const READ_BYTES_PERIOD = 1024 * 1024
 
 /** Seed of the sampling PRNG when neither a Random nor a seed is given. */
 const DEFAULT_SAMPLING_SEED = 0x5ea1e

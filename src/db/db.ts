@@ -23,7 +23,7 @@ import { UserIterator } from './user-iterator.js'
 import { GATHER_MAX_BYTES, GatheredWrites, singleWriteSize, type Writer } from './writers.js'
 import { checkKey, checkValue, WRITE_BATCH_HEADER_SIZE, WriteBatch } from '../dbformat/write-batch.js'
 import {
-  InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
+  extractUserKey, InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
 } from '../dbformat/internal-key.js'
 import { currentFileName, lockFileName, logFileName, parseFileName, tableFileName } from '../dbformat/filename.js'
 import { DELETED, MemTable } from '../memtable/memtable.js'
@@ -809,7 +809,7 @@ export class DB {
     }
     let level = 0
     if (base !== undefined && !this.compactionRunning) {
-      level = base.pickLevelForMemTableOutput(userKeyOf(meta.smallest), userKeyOf(meta.largest))
+      level = base.pickLevelForMemTableOutput(extractUserKey(meta.smallest), extractUserKey(meta.largest))
     }
     this.stats[level]!.add((performance.now() - started) * 1000, 0, meta.fileSize)
     return { level, file: meta }
@@ -894,8 +894,4 @@ export class DB {
       manifestNumber: this.versions.manifestFileNumber
     }, (table) => { this.tableCache.evict(table) })
   }
-}
-
-function userKeyOf (internalKey: Uint8Array): Uint8Array {
-  return internalKey.subarray(0, internalKey.length - 8)
 }

@@ -33,7 +33,7 @@ import { runCompactionJob } from './compaction-job.js'
 import {
   lockFileName, logFileName, manifestFileName, parseFileName, setCurrentFile, tableFileName
 } from '../dbformat/filename.js'
-import { decodeTagSequence, InternalKeyComparator, TAG_SIZE, ValueType } from '../dbformat/internal-key.js'
+import { decodeTagSequence, extractUserKey, InternalKeyComparator, TAG_SIZE, ValueType } from '../dbformat/internal-key.js'
 import { MemTable } from '../memtable/memtable.js'
 import { type FileMetaData, NUM_LEVELS, VersionEdit } from '../version/version-edit.js'
 import { TableCache } from '../version/table-cache.js'
@@ -542,8 +542,8 @@ function level0Safe (tables: RepairedTable[], icmp: InternalKeyComparator): bool
     const older = sorted[i]!
     for (let j = i + 1; j < sorted.length; j++) {
       const newer = sorted[j]!
-      const overlap = ucmp.compare(userKeyOf(older.meta.smallest), userKeyOf(newer.meta.largest)) <= 0 &&
-        ucmp.compare(userKeyOf(newer.meta.smallest), userKeyOf(older.meta.largest)) <= 0
+      const overlap = ucmp.compare(extractUserKey(older.meta.smallest), extractUserKey(newer.meta.largest)) <= 0 &&
+        ucmp.compare(extractUserKey(newer.meta.smallest), extractUserKey(older.meta.largest)) <= 0
       if (overlap && older.maxSequence >= newer.minSequence) return false
     }
   }
@@ -578,10 +578,6 @@ class SequenceRange {
   table (meta: FileMetaData): RepairedTable {
     return { meta, minSequence: this.min, maxSequence: this.max }
   }
-}
-
-function userKeyOf (internalKey: Uint8Array): Uint8Array {
-  return internalKey.subarray(0, internalKey.length - TAG_SIZE)
 }
 
 function isInternalKey (key: Uint8Array): boolean {

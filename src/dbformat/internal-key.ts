@@ -54,11 +54,6 @@ export function decodeTagSequence (buf: Uint8Array, offset: number): number {
   return (decodeFixed32(buf, offset) >>> 8) + decodeFixed32(buf, offset + 4) * TWO_24
 }
 
-/** The type byte of the tag at `offset` (not validated). */
-export function decodeTagType (buf: Uint8Array, offset: number): number {
-  return buf[offset]!
-}
-
 export function makeInternalKey (userKey: Uint8Array, sequence: number, type: ValueType): Uint8Array {
   const out = new Uint8Array(userKey.length + TAG_SIZE)
   out.set(userKey, 0)

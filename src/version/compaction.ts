@@ -5,7 +5,7 @@
 // The job that merges may run on another thread, so what it needs travels as plain data: a
 // CompactionSpec (structured-clone-able), from which a CompactionOutputPolicy is rebuilt there.
 
-import type { InternalKeyComparator } from '../dbformat/internal-key.js'
+import { extractUserKey, type InternalKeyComparator } from '../dbformat/internal-key.js'
 import { maxGrandparentOverlapBytes } from './policy.js'
 import { type FileMeta, totalFileSize, type Version } from './version.js'
 import { type FileMetaData, NUM_LEVELS, VersionEdit } from './version-edit.js'
@@ -27,10 +27,6 @@ export interface CompactionSpec {
   maxOutputFileSize: number
   /** Overlap with grandparents after which a new output file is started (10 x target size). */
   maxGrandparentOverlapBytes: number
-}
-
-function userKeyOf (ikey: Uint8Array): Uint8Array {
-  return ikey.subarray(0, ikey.length - 8)
 }
 
 /**
@@ -67,8 +63,8 @@ export class CompactionOutputPolicy {
       let p = this.levelPointers[i]!
       while (p < files.length) {
         const f = files[p]!
-        if (ucmp.compare(userKey, userKeyOf(f.largest)) <= 0) {
-          if (ucmp.compare(userKey, userKeyOf(f.smallest)) >= 0) {
+        if (ucmp.compare(userKey, extractUserKey(f.largest)) <= 0) {
+          if (ucmp.compare(userKey, extractUserKey(f.smallest)) >= 0) {
             this.levelPointers[i] = p
             return false
           }

@@ -5,7 +5,7 @@
 // however many newer Versions have been installed since (doc/version.md).
 
 import { type InternalKeyComparator, type LookupKey, MAX_SEQUENCE, makeInternalKey, parseInternalKey,
-  ValueType, VALUE_TYPE_FOR_SEEK, escapeBytes, internalKeyToString } from '../dbformat/internal-key.js'
+  ValueType, VALUE_TYPE_FOR_SEEK, escapeBytes, extractUserKey, internalKeyToString } from '../dbformat/internal-key.js'
 import { tableFileName } from '../dbformat/filename.js'
 import { DELETED } from '../memtable/memtable.js'
 import { corruption } from '../util/errors.js'
@@ -60,10 +60,6 @@ export function totalFileSize (files: readonly FileMetaData[]): number {
   return sum
 }
 
-function userKeyOf (ikey: Uint8Array): Uint8Array {
-  return ikey.subarray(0, ikey.length - 8)
-}
-
 /**
  * Whether some file of `files` holds user keys in [smallestUserKey, largestUserKey] (undefined: no
  * bound on that side). With `disjointSortedFiles` (levels >= 1) a binary search finds the only
@@ -73,9 +69,9 @@ export function someFileOverlapsRange (icmp: InternalKeyComparator, disjointSort
   files: readonly FileMetaData[], smallestUserKey?: Uint8Array, largestUserKey?: Uint8Array): boolean {
   const ucmp = icmp.user
   const endsBefore = (f: FileMetaData): boolean =>
-    smallestUserKey !== undefined && ucmp.compare(smallestUserKey, userKeyOf(f.largest)) > 0
+    smallestUserKey !== undefined && ucmp.compare(smallestUserKey, extractUserKey(f.largest)) > 0
   const startsAfter = (f: FileMetaData): boolean =>
-    largestUserKey !== undefined && ucmp.compare(largestUserKey, userKeyOf(f.smallest)) < 0
+    largestUserKey !== undefined && ucmp.compare(largestUserKey, extractUserKey(f.smallest)) < 0
   if (!disjointSortedFiles) {
     for (const f of files) if (!endsBefore(f) && !startsAfter(f)) return true
     return false
@@ -283,14 +279,14 @@ export class Version {
    */
   getOverlappingInputs (level: number, begin: Uint8Array | undefined, end: Uint8Array | undefined): FileMeta[] {
     const ucmp = this.ctx.icmp.user
-    let userBegin = begin === undefined ? undefined : userKeyOf(begin)
-    let userEnd = end === undefined ? undefined : userKeyOf(end)
+    let userBegin = begin === undefined ? undefined : extractUserKey(begin)
+    let userEnd = end === undefined ? undefined : extractUserKey(end)
     const files = this.files[level]!
     const out: FileMeta[] = []
     for (let i = 0; i < files.length;) {
       const f = files[i++]!
-      const fileStart = userKeyOf(f.smallest)
-      const fileLimit = userKeyOf(f.largest)
+      const fileStart = extractUserKey(f.smallest)
+      const fileLimit = extractUserKey(f.largest)
       if (userBegin !== undefined && ucmp.compare(fileLimit, userBegin) < 0) continue
       if (userEnd !== undefined && ucmp.compare(fileStart, userEnd) > 0) continue
       out.push(f)
@@ -352,7 +348,7 @@ export class Version {
     if (files0.length > 0) {
       const level0: FileMeta[] = []
       for (const f of files0) {
-        if (ucmp.compare(userKey, userKeyOf(f.smallest)) >= 0 && ucmp.compare(userKey, userKeyOf(f.largest)) <= 0) {
+        if (ucmp.compare(userKey, extractUserKey(f.smallest)) >= 0 && ucmp.compare(userKey, extractUserKey(f.largest)) <= 0) {
           level0.push(f)
         }
       }
@@ -366,7 +362,7 @@ export class Version {
       if (index >= files.length) continue
       const f = files[index]!
       // The first file whose largest key is >= ikey may still start after the user key.
-      if (ucmp.compare(userKey, userKeyOf(f.smallest)) < 0) continue
+      if (ucmp.compare(userKey, extractUserKey(f.smallest)) < 0) continue
       if (!visit(f, level)) return
     }
   }

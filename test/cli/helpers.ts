@@ -4,9 +4,6 @@
 // (test/interop/shale-pieces.ts), which share no code with the CLI's own readers.
 
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DB } from '../../src/db/db.js'
 
@@ -42,13 +39,7 @@ export function shaleJson<T = any> (args: readonly string[]): { code: number, js
   }
 }
 
-export function tempDir (prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `shale-cli-${prefix}-`))
-}
-
-export function removeDir (dir: string): void {
-  rmSync(dir, { recursive: true, force: true })
-}
+export { tempDir, removeTempDir as removeDir } from '../db/helpers.js'
 
 const enc = new TextEncoder()
 

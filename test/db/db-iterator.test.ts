@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { DBIterator, READ_BYTES_PERIOD, type DBIteratorOptions } from '../../src/db/db-iterator.js'
+import { DBIterator, type DBIteratorOptions } from '../../src/db/db-iterator.js'
+import { READ_BYTES_PERIOD } from '../../src/version/policy.js'
 import { MergingIterator } from '../../src/table/merging-iterator.js'
 import { MemTable } from '../../src/memtable/memtable.js'
 import {

@@ -2,20 +2,11 @@
 // hold, for the interop tests. The workload is deterministic for a given seed.
 
 import { ClassicLevel } from 'classic-level'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Random } from '../../src/util/random.js'
 
 export type Model = Map<string, Buffer> // hex(user key) -> value
 
-export function tempDir (prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `shale-${prefix}-`))
-}
-
-export function removeDir (dir: string): void {
-  rmSync(dir, { recursive: true, force: true })
-}
+export { tempDir, removeTempDir as removeDir } from '../db/helpers.js'
 
 function keyFor (rnd: Random, space: number): Buffer {
   // Variable-length keys with shared prefixes, so blocks use prefix compression and separators.

@@ -1,16 +1,8 @@
 // Shared pieces of the ShaleLevel tests: temporary directories and a look at the table files.
 
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readdirSync } from 'node:fs'
 
-export function tempDir (prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `shale-level-${prefix}-`))
-}
-
-export function removeDir (dir: string): void {
-  rmSync(dir, { recursive: true, force: true })
-}
+export { tempDir, removeTempDir as removeDir } from '../db/helpers.js'
 
 /** The table files (.ldb) in a database directory, sorted. */
 export function tableFiles (dir: string): string[] {

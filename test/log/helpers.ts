@@ -9,10 +9,12 @@ import { HEADER_SIZE, recordChecksum } from '../../src/log/format.js'
 import { LogReader, type LogReporter } from '../../src/log/reader.js'
 import { LogWriter } from '../../src/log/writer.js'
 
+/** A growable in-memory WritableFile, shared by the log and table tests. */
 export class MemoryWritableFile implements WritableFile {
   private buf = new Uint8Array(1024)
   private length = 0
   appendCalls = 0
+  closed = false
   /** When set, the next append throws this error (and writes nothing). */
   failNextAppend: Error | undefined
 
@@ -22,6 +24,7 @@ export class MemoryWritableFile implements WritableFile {
   }
 
   append (data: Uint8Array): void {
+    if (this.closed) throw new Error('append after close')
     if (this.failNextAppend !== undefined) {
       const err = this.failNextAppend
       this.failNextAppend = undefined
@@ -42,7 +45,7 @@ export class MemoryWritableFile implements WritableFile {
 
   sync (): void {}
   async syncAsync (): Promise<void> {}
-  close (): void {}
+  close (): void { this.closed = true }
 
   get size (): number {
     return this.length

@@ -1,42 +1,15 @@
-// Test doubles and generators shared by the table tests: an in-memory writable file and
-// random-access file (independent of the engine's own in-memory Env), a comparator that orders
+// Test doubles and generators shared by the table tests: an in-memory random-access file
+// (independent of the engine's own in-memory Env), a comparator that orders
 // keys by their reversed bytes, and key generators over the shared seeded random generator.
 
-import { concatBytes } from '../../src/util/coding.js'
 import { Random } from '../../src/util/random.js'
 import { bytewiseComparator, type Comparator } from '../../src/util/comparator.js'
-import type { RandomAccessFile, WritableFile } from '../../src/env/env.js'
+import type { RandomAccessFile } from '../../src/env/env.js'
 import { TableBuilder, type TableOptions } from '../../src/table/table-builder.js'
 import { Table, type TableOpenOptions } from '../../src/table/table.js'
+import { MemoryWritableFile } from '../log/helpers.js'
 
-export class MemoryWritableFile implements WritableFile {
-  private chunks: Uint8Array[] = []
-  private length = 0
-  appendCalls = 0
-  closed = false
-
-  append (data: Uint8Array): void {
-    if (this.closed) throw new Error('append after close')
-    // Copy: the writer is free to reuse its buffer once append returns.
-    this.chunks.push(data.slice())
-    this.length += data.length
-    this.appendCalls++
-  }
-
-  sync (): void {}
-  async syncAsync (): Promise<void> {}
-  close (): void { this.closed = true }
-
-  get size (): number {
-    return this.length
-  }
-
-  contents (): Uint8Array {
-    const all = concatBytes(this.chunks)
-    this.chunks = [all]
-    return all
-  }
-}
+export { MemoryWritableFile }
 
 export class MemoryRandomAccessFile implements RandomAccessFile {
   readonly bytes: Uint8Array
