@@ -10,13 +10,14 @@
 import type { Env } from '../env/env.js'
 import { tableFileName } from '../dbformat/filename.js'
 import {
-  decodeTagSequence, type InternalKeyComparator, MAX_SEQUENCE, TAG_SIZE, ValueType
+  decodeTagSequence, MAX_SEQUENCE, TAG_SIZE, ValueType
 } from '../dbformat/internal-key.js'
 import { copyRange } from '../util/coding.js'
 import { ioError, withFile } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
 import { MergingIterator } from '../table/merging-iterator.js'
 import { CompactionOutputPolicy, type CompactionSpec } from '../version/compaction.js'
+import { newConcatenatingIterator } from '../version/level-iterator.js'
 import type { TableCache } from '../version/table-cache.js'
 import type { FileMetaData } from '../version/version-edit.js'
 import { removeTable, tableComparator, TableOutput, type TableWriteOptions } from './table-output.js'
@@ -72,19 +73,21 @@ export async function runCompactionJob (env: Env, tableCache: TableCache, input:
   // which skips a damaged block when not paranoid): skipping it would drop the newer versions and
   // deletions the block held, and reads would then return the older values below them as if
   // they were current (contract 6). The error names the file; repair salvages what is readable.
-  const onInputError = (file: FileMetaData, err: unknown): void => {
-    throw withFile(err, tableFileName(dbname, file.number))
+  const open = (fileNumber: number, fileSize: number): InternalIterator => {
+    try {
+      return tableCache.newIterator(fileNumber, fileSize, { fillCache: false })
+    } catch (err) {
+      throw withFile(err, tableFileName(dbname, fileNumber))
+    }
   }
-  const open = (file: FileMetaData): InternalIterator =>
-    tableCache.newIterator(file.number, file.fileSize, { fillCache: false })
   const runs: InternalIterator[] = []
   if (spec.level === 0) {
     // Level-0 files may overlap one another: each is merged on its own.
-    for (const file of spec.inputs[0]) runs.push(new SortedRun([file], icmp, open, onInputError))
+    for (const file of spec.inputs[0]) runs.push(newConcatenatingIterator(icmp, [file], open))
   } else if (spec.inputs[0].length > 0) {
-    runs.push(new SortedRun(spec.inputs[0], icmp, open, onInputError))
+    runs.push(newConcatenatingIterator(icmp, spec.inputs[0], open))
   }
-  if (spec.inputs[1].length > 0) runs.push(new SortedRun(spec.inputs[1], icmp, open, onInputError))
+  if (spec.inputs[1].length > 0) runs.push(newConcatenatingIterator(icmp, spec.inputs[1], open))
 
   let bytesRead = 0
   for (const file of spec.inputs[0]) bytesRead += file.fileSize
@@ -114,6 +117,14 @@ export async function runCompactionJob (env: Env, tableCache: TableCache, input:
       bytesSinceClock += key.length + value.length
       if (bytesSinceClock >= CLOCK_CHECK_BYTES) {
         bytesSinceClock = 0
+        // Damage in an input always fails the job, with or without paranoidChecks (unlike
+        // LevelDB, which skips a damaged block when not paranoid): skipping it would drop the
+        // newer versions and deletions the block held, and reads would then return the older
+        // values below them as if they were current (README contract 6). The table iterators
+        // skip a damaged block and keep its error, which names the file; checking here stops
+        // the job within CLOCK_CHECK_BYTES of it, and the outputs are removed. Repair salvages
+        // what is readable.
+        merged.checkError()
         if (performance.now() - sliceStart >= SLICE_MS) {
           await pause(input.abortSignal)
           sliceStart = performance.now()
@@ -205,113 +216,5 @@ async function pause (signal: AbortSignal | undefined): Promise<void> {
   await nextMacrotask()
   if (signal?.aborted === true) {
     throw signal.reason instanceof Error ? signal.reason : ioError('compaction aborted')
-  }
-}
-
-/**
- * Files whose key ranges are disjoint and ordered (the files of one level above 0, or a single
- * file), read one after another as one forward iterator: a merge over runs instead of over files
- * keeps the merging heap small, and only one table of each run is open at a time.
- *
- * After every move it asks the current table's iterator for errors: the table iterator skips a
- * damaged block and keeps the error, and `onError` decides at once whether that fails the job
- * (by throwing) or is counted and passed over. Backward moves are not needed by a compaction.
- */
-class SortedRun implements InternalIterator {
-  private readonly files: readonly FileMetaData[]
-  private readonly icmp: InternalKeyComparator
-  private readonly open: (file: FileMetaData) => InternalIterator
-  private readonly onError: (file: FileMetaData, err: unknown) => void
-  private position = -1
-  private current: InternalIterator | null = null
-  /** Whether the current table's error was already handed to onError (it keeps reporting it). */
-  private errorHandled = false
-
-  constructor (files: readonly FileMetaData[], icmp: InternalKeyComparator,
-    open: (file: FileMetaData) => InternalIterator, onError: (file: FileMetaData, err: unknown) => void) {
-    this.files = files
-    this.icmp = icmp
-    this.open = open
-    this.onError = onError
-  }
-
-  valid (): boolean {
-    return this.current !== null && this.current.valid()
-  }
-
-  key (): Uint8Array {
-    return this.current!.key()
-  }
-
-  value (): Uint8Array {
-    return this.current!.value()
-  }
-
-  seekToFirst (): void {
-    this.openAt(0)
-    this.current?.seekToFirst()
-    this.settle()
-  }
-
-  seek (target: Uint8Array): void {
-    let i = 0
-    while (i < this.files.length && this.icmp.compare(this.files[i]!.largest, target) < 0) i++
-    this.openAt(i)
-    this.current?.seek(target)
-    this.settle()
-  }
-
-  next (): void {
-    if (this.current === null) return
-    this.current.next()
-    this.settle()
-  }
-
-  seekToLast (): void {
-    throw new Error('SortedRun iterates forward only')
-  }
-
-  prev (): void {
-    throw new Error('SortedRun iterates forward only')
-  }
-
-  /** Errors were already handed to onError as they happened. */
-  checkError (): void {
-    this.checkCurrent()
-  }
-
-  close (): void {
-    this.openAt(this.files.length)
-  }
-
-  /** Moves on to the next table while the current one is exhausted. */
-  private settle (): void {
-    this.checkCurrent()
-    while (this.current !== null && !this.current.valid()) {
-      this.openAt(this.position + 1)
-      this.current?.seekToFirst()
-      this.checkCurrent()
-    }
-  }
-
-  private checkCurrent (): void {
-    if (this.current === null || this.errorHandled) return
-    try {
-      this.current.checkError()
-    } catch (err) {
-      this.errorHandled = true
-      this.onError(this.files[this.position]!, err)
-    }
-  }
-
-  private openAt (i: number): void {
-    if (this.current !== null) {
-      const old = this.current
-      this.current = null
-      old.close()
-    }
-    this.position = i
-    this.errorHandled = false
-    if (i < this.files.length) this.current = this.open(this.files[i]!)
   }
 }
