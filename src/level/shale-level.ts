@@ -65,7 +65,7 @@ type Format = string | Uint8Array
 
 interface KeyOptions { keyEncoding: string }
 interface EntryOptions { keyEncoding: string, valueEncoding: string }
-interface ReadOptions extends EntryOptions { snapshot?: unknown, fillCache?: boolean }
+interface PrivateReadOptions extends EntryOptions { snapshot?: unknown, fillCache?: boolean }
 interface PrivateWriteOptions { sync?: boolean }
 interface PrivateBatchOperation { type: 'put' | 'del', key: unknown, value?: unknown }
 interface PrivateClearOptions {
@@ -138,11 +138,11 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   // ---------------------------------------------------------------------------------------------
   // Reads
 
-  protected async _get (key: Format, options: ReadOptions): Promise<Format | undefined> {
+  protected async _get (key: Format, options: PrivateReadOptions): Promise<Format | undefined> {
     return this._getSync(key, options)
   }
 
-  protected _getSync (key: Format, options: ReadOptions): Format | undefined {
+  protected _getSync (key: Format, options: PrivateReadOptions): Format | undefined {
     const value = options.snapshot === undefined && options.fillCache === undefined
       ? this.engine.getSync(toBytes(key, 'key'))
       : this.engine.getSync(toBytes(key, 'key'), {
@@ -152,7 +152,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     return value === undefined ? undefined : decoderFor(options.valueEncoding)(value)
   }
 
-  protected async _getMany (keys: Format[], options: ReadOptions): Promise<Array<Format | undefined>> {
+  protected async _getMany (keys: Format[], options: PrivateReadOptions): Promise<Array<Format | undefined>> {
     const engine = this.engine
     const decode = decoderFor(options.valueEncoding)
     // One engine snapshot for all keys: engine reads are synchronous, so the loop sees one state.

@@ -7,7 +7,7 @@
 
 import { extractUserKey, type InternalKeyComparator } from '../dbformat/internal-key.js'
 import { maxGrandparentOverlapBytes } from './policy.js'
-import { type FileMeta, totalFileSize, type Version } from './version.js'
+import { type VersionFile, totalFileSize, type Version } from './version.js'
 import { type FileMetaData, NUM_LEVELS, VersionEdit } from './version-edit.js'
 
 export {
@@ -102,8 +102,8 @@ export interface CompactionInit {
   icmp: InternalKeyComparator
   level: number
   inputVersion: Version
-  inputs: [FileMeta[], FileMeta[]]
-  grandparents: FileMeta[]
+  inputs: [VersionFile[], VersionFile[]]
+  grandparents: VersionFile[]
   edit: VersionEdit
   isManual: boolean
   maxOutputFileSize: number
@@ -115,8 +115,8 @@ export interface CompactionInit {
  */
 export class Compaction {
   readonly level: number
-  readonly inputs: [FileMeta[], FileMeta[]]
-  readonly grandparents: FileMeta[]
+  readonly inputs: [VersionFile[], VersionFile[]]
+  readonly grandparents: VersionFile[]
   /** Carries the compaction pointer; the job adds input deletions and outputs. */
   readonly edit: VersionEdit
   readonly inputVersion: Version

@@ -5,23 +5,23 @@
 import type { InternalKeyComparator } from '../dbformat/internal-key.js'
 import { internalKeyToString } from '../dbformat/internal-key.js'
 import { corruption } from '../util/errors.js'
-import { type FileMeta, newFileMeta } from './version.js'
+import { type VersionFile, newVersionFile } from './version.js'
 import { NUM_LEVELS, type VersionEdit } from './version-edit.js'
 
 interface LevelChanges {
   /** Numbers of files leaving the level. */
   deleted: Set<number>
   /** Files joining the level, by number (a later add of the same number replaces an earlier one). */
-  added: Map<number, FileMeta>
+  added: Map<number, VersionFile>
 }
 
 export class VersionBuilder {
   private readonly icmp: InternalKeyComparator
-  private readonly base: ReadonlyArray<readonly FileMeta[]>
+  private readonly base: ReadonlyArray<readonly VersionFile[]>
   private readonly levels: LevelChanges[] = []
 
   /** `base` is the file lists of the Version the edits apply to (empty lists for recovery). */
-  constructor (icmp: InternalKeyComparator, base?: ReadonlyArray<readonly FileMeta[]>) {
+  constructor (icmp: InternalKeyComparator, base?: ReadonlyArray<readonly VersionFile[]>) {
     this.icmp = icmp
     this.base = base ?? []
     for (let level = 0; level < NUM_LEVELS; level++) this.levels.push({ deleted: new Set(), added: new Map() })
@@ -40,7 +40,7 @@ export class VersionBuilder {
     for (const { level, file } of edit.newFiles) {
       const changes = this.levels[level]!
       changes.deleted.delete(file.number)
-      changes.added.set(file.number, newFileMeta(file))
+      changes.added.set(file.number, newVersionFile(file))
     }
   }
 
@@ -49,8 +49,8 @@ export class VersionBuilder {
    * order. Throws LEVEL_CORRUPTION if a level >= 1 would hold overlapping files, which would make
    * reads of that level return wrong answers.
    */
-  build (): FileMeta[][] {
-    const out: FileMeta[][] = []
+  build (): VersionFile[][] {
+    const out: VersionFile[][] = []
     for (let level = 0; level < NUM_LEVELS; level++) {
       const { deleted, added } = this.levels[level]!
       const baseFiles = this.base[level] ?? []
@@ -59,9 +59,9 @@ export class VersionBuilder {
         continue
       }
       const additions = [...added.values()].sort((a, b) => this.compareFiles(a, b))
-      const files: FileMeta[] = []
+      const files: VersionFile[] = []
       let b = 0
-      const takeBase = (f: FileMeta): void => {
+      const takeBase = (f: VersionFile): void => {
         // A number both in the base and re-added is kept once, as the addition.
         if (!deleted.has(f.number) && !added.has(f.number)) files.push(f)
       }
@@ -77,11 +77,11 @@ export class VersionBuilder {
   }
 
   /** The level order: smallest key, then file number (the tie only matters at level 0). */
-  private compareFiles (a: FileMeta, b: FileMeta): number {
+  private compareFiles (a: VersionFile, b: VersionFile): number {
     return this.icmp.compare(a.smallest, b.smallest) || a.number - b.number
   }
 
-  private checkDisjoint (level: number, files: readonly FileMeta[]): void {
+  private checkDisjoint (level: number, files: readonly VersionFile[]): void {
     for (let i = 1; i < files.length; i++) {
       const prev = files[i - 1]!
       const f = files[i]!

@@ -18,7 +18,7 @@ import { corruption, invalidArgument, type ShaleError, withFile } from '../util/
 import { Compaction } from './compaction.js'
 import { expandedCompactionByteSizeLimit } from './policy.js'
 import type { TableCache } from './table-cache.js'
-import { type FileMeta, totalFileSize, Version, type VersionContext } from './version.js'
+import { type VersionFile, totalFileSize, Version, type VersionContext } from './version.js'
 import { VersionBuilder } from './version-builder.js'
 import { NUM_LEVELS, VersionEdit } from './version-edit.js'
 
@@ -38,7 +38,7 @@ export interface VersionSetOptions {
 interface Descriptor {
   number: number
   file: WritableFile
-  log: LogWriter
+  writer: LogWriter
   /** Bytes taken by the snapshot record the MANIFEST starts with. */
   snapshotSize: number
 }
@@ -59,8 +59,8 @@ export class VersionSet {
   private manifestNumber = 0
   /** The number set aside at recovery for the first MANIFEST written after it. */
   private reservedManifestNumber: number | undefined = undefined
-  private log = 0
-  private prevLog = 0
+  private logFileNumber = 0
+  private prevLogFileNumber = 0
   lastSequence = 0
 
   private descriptor: Descriptor | undefined = undefined
@@ -95,11 +95,11 @@ export class VersionSet {
   }
 
   get logNumber (): number {
-    return this.log
+    return this.logFileNumber
   }
 
   get prevLogNumber (): number {
-    return this.prevLog
+    return this.prevLogFileNumber
   }
 
   /**
@@ -244,7 +244,7 @@ export class VersionSet {
     if (lastSequence === undefined) throw corruption('no last-sequence-number entry in descriptor', { file: manifestPath })
     prevLogNumber ??= 0
 
-    let files: FileMeta[][]
+    let files: VersionFile[][]
     try {
       files = builder.build()
     } catch (err) {
@@ -270,8 +270,8 @@ export class VersionSet {
     // with MANIFEST-000001 and reopened writes MANIFEST-000004 next, doc/version.md).
     this.reservedManifestNumber = this.newFileNumber()
     this.lastSequence = lastSequence
-    this.log = logNumber
-    this.prevLog = prevLogNumber
+    this.logFileNumber = logNumber
+    this.prevLogFileNumber = prevLogNumber
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -294,13 +294,13 @@ export class VersionSet {
 
   private async applyNow (edit: VersionEdit, tablesDurable: boolean): Promise<void> {
     if (edit.logNumber !== undefined) {
-      if (edit.logNumber < this.log || edit.logNumber >= this.nextFile) {
-        throw invalidArgument(`log number ${edit.logNumber} outside [${this.log}, ${this.nextFile})`)
+      if (edit.logNumber < this.logFileNumber || edit.logNumber >= this.nextFile) {
+        throw invalidArgument(`log number ${edit.logNumber} outside [${this.logFileNumber}, ${this.nextFile})`)
       }
     } else {
-      edit.logNumber = this.log
+      edit.logNumber = this.logFileNumber
     }
-    edit.prevLogNumber ??= this.prevLog
+    edit.prevLogNumber ??= this.prevLogFileNumber
 
     const base = this.currentVersion
     const builder = new VersionBuilder(this.icmp, base.files)
@@ -321,16 +321,16 @@ export class VersionSet {
     try {
       if (newNumber !== undefined) {
         const file = this.env.newWritableFile(manifestFileName(this.dbname, newNumber))
-        created = { number: newNumber, file, log: new LogWriter(file), snapshotSize: 0 }
-        created.log.addRecord(this.snapshotEdit(base).encode())
-        created.snapshotSize = created.log.size
+        created = { number: newNumber, file, writer: new LogWriter(file), snapshotSize: 0 }
+        created.writer.addRecord(this.snapshotEdit(base).encode())
+        created.snapshotSize = created.writer.size
       }
       const descriptor = created ?? this.descriptor!
       // Contract 4: the directory entries of new tables (and of a new MANIFEST) must be durable
       // before any record naming them can be; written data may reach the disk before a sync. The
       // flush and compaction jobs sync the directory themselves (tablesDurable), off this thread.
       if (created !== undefined || (edit.newFiles.length > 0 && !tablesDurable)) this.env.syncDir(this.dbname)
-      descriptor.log.addRecord(edit.encode())
+      descriptor.writer.addRecord(edit.encode())
       await descriptor.file.syncAsync()
       if (created !== undefined) {
         swapStarted = true
@@ -358,8 +358,8 @@ export class VersionSet {
       this.unconfirmedFiles.clear()
     }
     for (const { level, key } of edit.compactPointers) this.compactPointers[level] = key
-    this.log = edit.logNumber
-    this.prevLog = edit.prevLogNumber
+    this.logFileNumber = edit.logNumber
+    this.prevLogFileNumber = edit.prevLogNumber
     this.install(v)
   }
 
@@ -370,7 +370,7 @@ export class VersionSet {
    * cost of rewriting is always paid for by as many bytes of edits.
    */
   private shouldRotate (d: Descriptor): boolean {
-    const size = d.log.size
+    const size = d.writer.size
     return size > this.options.maxManifestFileSize && size - d.snapshotSize >= d.snapshotSize
   }
 
@@ -483,7 +483,7 @@ export class VersionSet {
   pickCompaction (): Compaction | undefined {
     const v = this.currentVersion
     let level: number
-    let inputs0: FileMeta[]
+    let inputs0: VersionFile[]
     if (v.compactionScore >= 1) {
       level = v.compactionLevel
       const files = v.files[level]!
@@ -536,7 +536,7 @@ export class VersionSet {
    * L inputs when that takes in no more L+1 files and stays under the size limit, the
    * grandparents, and the compaction pointer.
    */
-  private setupOtherInputs (v: Version, level: number, inputs0: FileMeta[], isManual: boolean): Compaction {
+  private setupOtherInputs (v: Version, level: number, inputs0: VersionFile[], isManual: boolean): Compaction {
     inputs0 = this.addBoundaryInputs(v.files[level]!, inputs0)
     let [smallest, largest] = this.range(inputs0)
     let inputs1 = this.addBoundaryInputs(v.files[level + 1]!, v.getOverlappingInputs(level + 1, smallest, largest))
@@ -584,13 +584,13 @@ export class VersionSet {
    * would let a compaction move the newer versions, or a deletion, below older ones that stay at
    * this level, where a read finds the older first (LevelDB fixed this in 1.22, "boundary inputs").
    */
-  private addBoundaryInputs (levelFiles: readonly FileMeta[], inputs: FileMeta[]): FileMeta[] {
+  private addBoundaryInputs (levelFiles: readonly VersionFile[], inputs: VersionFile[]): VersionFile[] {
     if (inputs.length === 0) return inputs
     let out = inputs
     let [, largest] = this.range(inputs)
     const user = this.icmp.user
     for (;;) {
-      let boundary: FileMeta | undefined
+      let boundary: VersionFile | undefined
       for (const f of levelFiles) {
         if (this.icmp.compare(f.smallest, largest) > 0 &&
           user.compare(extractUserKey(f.smallest), extractUserKey(largest)) === 0 &&
@@ -605,7 +605,7 @@ export class VersionSet {
   }
 
   /** The smallest and largest internal keys over the files given (at least one file). */
-  private range (...lists: FileMeta[][]): [Uint8Array, Uint8Array] {
+  private range (...lists: VersionFile[][]): [Uint8Array, Uint8Array] {
     let smallest: Uint8Array | undefined
     let largest: Uint8Array | undefined
     for (const files of lists) {

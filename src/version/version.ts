@@ -15,30 +15,25 @@ import {
   allowedSeeksFor, L0_COMPACTION_TRIGGER, MAX_MEM_COMPACT_LEVEL, maxBytesForLevel, maxGrandparentOverlapBytes
 } from './policy.js'
 import { copyBytes } from '../util/byte-pool.js'
-import type { TableCache } from './table-cache.js'
+import type { TableCache, TableCacheReadOptions } from './table-cache.js'
 import { type FileMetaData, NUM_LEVELS } from './version-edit.js'
 
 export { findFile } from './level-iterator.js'
 
 /** A table file in a Version. The same object is shared by every Version that holds the file. */
-export interface FileMeta extends FileMetaData {
+export interface VersionFile extends FileMetaData {
   /** Seeks this file may still waste before it is picked for compaction. */
   allowedSeeks: number
 }
 
-export function newFileMeta (f: FileMetaData): FileMeta {
+export function newVersionFile (f: FileMetaData): VersionFile {
   return { number: f.number, fileSize: f.fileSize, smallest: f.smallest, largest: f.largest, allowedSeeks: allowedSeeksFor(f.fileSize) }
 }
 
 /** Which file a get() should be charged a seek for (the first of several files read). */
 export interface GetStats {
-  seekFile: FileMeta | undefined
+  seekFile: VersionFile | undefined
   seekFileLevel: number
-}
-
-export interface ReadOptions {
-  /** Whether data blocks read are added to the block cache (default true). */
-  fillCache?: boolean
 }
 
 /** What a Version needs from the VersionSet that made it. */
@@ -89,20 +84,20 @@ const enum Lookup { NotFound, Found, Deleted }
 
 export class Version {
   /** NUM_LEVELS lists. Level 0 sorted by (smallest key, number); others sorted and disjoint. */
-  readonly files: ReadonlyArray<readonly FileMeta[]>
+  readonly files: ReadonlyArray<readonly VersionFile[]>
   /** Best compaction score over levels 0..NUM_LEVELS-2; >= 1 means a compaction is wanted. */
   compactionScore = -1
   compactionLevel = -1
   /** A file that wasted its allowed seeks, and its level (seek-triggered compaction). */
-  fileToCompact: FileMeta | undefined = undefined
+  fileToCompact: VersionFile | undefined = undefined
   fileToCompactLevel = -1
 
   private readonly ctx: VersionContext
   private refs = 0
 
-  constructor (ctx: VersionContext, files?: ReadonlyArray<readonly FileMeta[]>) {
+  constructor (ctx: VersionContext, files?: ReadonlyArray<readonly VersionFile[]>) {
     this.ctx = ctx
-    const levels: FileMeta[][] = []
+    const levels: VersionFile[][] = []
     for (let level = 0; level < NUM_LEVELS; level++) levels.push([...(files?.[level] ?? [])])
     this.files = levels
   }
@@ -156,14 +151,14 @@ export class Version {
    * copy) or a deletion (DELETED). If more than one file was read, `stats` names the first one,
    * which would have been worth compacting away.
    */
-  get (key: LookupKey, stats: GetStats, options: ReadOptions = {}): Uint8Array | typeof DELETED | undefined {
+  get (key: LookupKey, stats: GetStats, options: TableCacheReadOptions = {}): Uint8Array | typeof DELETED | undefined {
     const ikey = key.internalKey()
     const userKey = key.userKey()
     const ucmp = this.ctx.icmp.user
     const readOptions = { fillCache: options.fillCache ?? true }
     stats.seekFile = undefined
     stats.seekFileLevel = -1
-    let lastRead: FileMeta | undefined
+    let lastRead: VersionFile | undefined
     let lastReadLevel = -1
     // Set by the handler; the cast keeps TypeScript from narrowing it to its initial value.
     let state = Lookup.NotFound as Lookup
@@ -248,7 +243,7 @@ export class Version {
    * its tables only as it reaches them. The caller merges them and must keep this Version
    * referenced until it closes them.
    */
-  addIterators (out: InternalIterator[], options: ReadOptions = {}): void {
+  addIterators (out: InternalIterator[], options: TableCacheReadOptions = {}): void {
     const tableCache = this.ctx.tableCache
     const readOptions = { fillCache: options.fillCache ?? true }
     for (const f of this.files[0]!) {
@@ -277,12 +272,12 @@ export class Version {
    * starts over, since level-0 files may overlap each other: a file that overlaps a taken file
    * must be compacted with it, or an older value could end up below a newer one.
    */
-  getOverlappingInputs (level: number, begin: Uint8Array | undefined, end: Uint8Array | undefined): FileMeta[] {
+  getOverlappingInputs (level: number, begin: Uint8Array | undefined, end: Uint8Array | undefined): VersionFile[] {
     const ucmp = this.ctx.icmp.user
     let userBegin = begin === undefined ? undefined : extractUserKey(begin)
     let userEnd = end === undefined ? undefined : extractUserKey(end)
     const files = this.files[level]!
-    const out: FileMeta[] = []
+    const out: VersionFile[] = []
     for (let i = 0; i < files.length;) {
       const f = files[i++]!
       const fileStart = extractUserKey(f.smallest)
@@ -342,11 +337,11 @@ export class Version {
    * level-0 files whose range holds it, newest (highest number) first, then the one candidate of
    * each deeper level. Stops when `visit` returns false.
    */
-  private forEachOverlapping (userKey: Uint8Array, ikey: Uint8Array, visit: (f: FileMeta, level: number) => boolean): void {
+  private forEachOverlapping (userKey: Uint8Array, ikey: Uint8Array, visit: (f: VersionFile, level: number) => boolean): void {
     const ucmp = this.ctx.icmp.user
     const files0 = this.files[0]!
     if (files0.length > 0) {
-      const level0: FileMeta[] = []
+      const level0: VersionFile[] = []
       for (const f of files0) {
         if (ucmp.compare(userKey, extractUserKey(f.smallest)) >= 0 && ucmp.compare(userKey, extractUserKey(f.largest)) <= 0) {
           level0.push(f)

@@ -7,10 +7,10 @@ import fc from 'fast-check'
 import { isCorruption } from '../../src/util/errors.js'
 import { VersionBuilder } from '../../src/version/version-builder.js'
 import { VersionEdit } from '../../src/version/version-edit.js'
-import { newFileMeta, type FileMeta } from '../../src/version/version.js'
+import { newVersionFile, type VersionFile } from '../../src/version/version.js'
 import { icmp, meta } from './helpers.js'
 
-function numbers (files: FileMeta[][]): number[][] {
+function numbers (files: VersionFile[][]): number[][] {
   return files.map((level) => level.map((f) => f.number))
 }
 
@@ -29,7 +29,7 @@ describe('VersionBuilder', () => {
   })
 
   test('deletes from the base and merges additions into it in order', () => {
-    const base: FileMeta[][] = [[], [meta(1, 'a', 'b'), meta(2, 'd', 'e'), meta(3, 'g', 'h')].map(newFileMeta), [], [], [], [], []]
+    const base: VersionFile[][] = [[], [meta(1, 'a', 'b'), meta(2, 'd', 'e'), meta(3, 'g', 'h')].map(newVersionFile), [], [], [], [], []]
     const edit = new VersionEdit()
     edit.removeFile(1, 2)
     edit.addFile(1, meta(4, 'c', 'c'))
@@ -45,7 +45,7 @@ describe('VersionBuilder', () => {
   })
 
   test('a deletion applies only to its own level; a move keeps the file', () => {
-    const base: FileMeta[][] = [[newFileMeta(meta(1, 'a', 'b'))], [newFileMeta(meta(2, 'c', 'd'))], [], [], [], [], []]
+    const base: VersionFile[][] = [[newVersionFile(meta(1, 'a', 'b'))], [newVersionFile(meta(2, 'c', 'd'))], [], [], [], [], []]
     const b = new VersionBuilder(icmp, base)
     const wrongLevel = new VersionEdit()
     wrongLevel.removeFile(2, 1)
@@ -74,7 +74,7 @@ describe('VersionBuilder', () => {
   })
 
   test('re-adding a base file keeps it once', () => {
-    const base: FileMeta[][] = [[newFileMeta(meta(1, 'a', 'b'))], [], [], [], [], [], []]
+    const base: VersionFile[][] = [[newVersionFile(meta(1, 'a', 'b'))], [], [], [], [], [], []]
     const b = new VersionBuilder(icmp, base)
     const e = new VersionEdit()
     e.addFile(0, meta(1, 'a', 'b'))
