@@ -1,18 +1,10 @@
-// Errors with abstract-level codes that only the adapter raises, so they are not among the
-// engine's ShaleError codes: an aborted iterator read and a read through a closed snapshot.
+// Errors only the adapter raises: an aborted iterator read and a read through a closed snapshot.
+// Both are ShaleErrors with abstract-level's codes, like every other error of the package.
 
-/** An error carrying an abstract-level code, shaped like abstract-level's own (module-error). */
-export class LevelError extends Error {
-  readonly code: string
-
-  constructor (code: string, message: string) {
-    super(message)
-    this.code = code
-  }
-}
+import { ShaleError } from '../util/errors.js'
 
 /** abstract-level's error for an aborted read: code LEVEL_ABORTED, name AbortError. */
-export class LevelAbortError extends LevelError {
+export class LevelAbortError extends ShaleError {
   constructor () {
     super('LEVEL_ABORTED', 'Operation has been aborted')
   }
@@ -21,8 +13,10 @@ export class LevelAbortError extends LevelError {
   override get name (): string {
     return 'AbortError'
   }
+
+  override set name (_: string) {}
 }
 
-export function snapshotNotOpen (): LevelError {
-  return new LevelError('LEVEL_SNAPSHOT_NOT_OPEN', 'Snapshot is not open: cannot use snapshot after close()')
+export function snapshotNotOpen (): ShaleError {
+  return new ShaleError('LEVEL_SNAPSHOT_NOT_OPEN', 'Snapshot is not open: cannot use snapshot after close()')
 }

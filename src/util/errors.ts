@@ -13,6 +13,7 @@ export type ShaleErrorCode =
   | 'LEVEL_NOT_SUPPORTED'
   | 'LEVEL_ITERATOR_NOT_OPEN'
   | 'LEVEL_SNAPSHOT_NOT_OPEN'
+  | 'LEVEL_ABORTED'
 
 export interface ShaleErrorOptions {
   /** File the problem was found in, if any. */
