@@ -4,7 +4,7 @@
 // silently by the log reader; real damage is skipped and reported, or fails the open when
 // paranoidChecks is on.
 
-import type { Env } from '../env/env.js'
+import type { Env, SequentialFile } from '../env/env.js'
 import { LogReader } from '../log/reader.js'
 import { logFileName } from '../dbformat/filename.js'
 import { WriteBatch, WRITE_BATCH_HEADER_SIZE } from '../dbformat/write-batch.js'
@@ -22,6 +22,8 @@ export interface LogRecoveryOptions {
   /** Writes a memtable to a level-0 table and records it in the open's VersionEdit. */
   flush: (mem: MemTable) => void
   markFileNumberUsed: (n: number) => void
+  /** Opens a log for reading; default env.newSequentialFile (repair reads through a salvaging file). */
+  openLog?: (path: string) => SequentialFile
   /** Told about every piece of a log that was dropped (for the info log and tests). */
   onDropped?: (file: string, bytes: number, reason: string) => void
 }
@@ -32,7 +34,7 @@ export function recoverLogs (o: LogRecoveryOptions): number {
   for (const number of o.logs) {
     o.markFileNumberUsed(number)
     const path = logFileName(o.dbname, number)
-    const file = o.env.newSequentialFile(path)
+    const file = o.openLog === undefined ? o.env.newSequentialFile(path) : o.openLog(path)
     const reader = new LogReader(file, {
       fileName: path,
       reporter: {
