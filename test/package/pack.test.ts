@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -42,7 +42,8 @@ function ok (r: SpawnSyncReturns<string>, what: string): string {
 function copyCheckout (to: string): void {
   const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
   for (const rel of listed.split('\0')) {
-    if (rel === '' || !existsSync(join(ROOT, rel))) continue
+    // node_modules is linked below (it may itself be an untracked symlink in a work tree).
+    if (rel === '' || rel === 'node_modules' || rel.startsWith('node_modules/') || !statSync(join(ROOT, rel), { throwIfNoEntry: false })?.isFile()) continue
     const dest = join(to, rel)
     mkdirSync(join(dest, '..'), { recursive: true })
     copyFileSync(join(ROOT, rel), dest)
