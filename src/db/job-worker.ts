@@ -26,9 +26,10 @@ export interface JobChannel {
   env: 'node' | 'remote'
 }
 
+/** `testExit`: for tests, exit once this many outputs are written (workerTestHooks in the pool). */
 export type JobRequest =
-  | { type: 'flush', id: number, channel: JobChannel, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
-  | { type: 'compaction', id: number, channel: JobChannel, input: CompactionJobInput }
+  | { type: 'flush', id: number, channel: JobChannel, testExit?: number, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
+  | { type: 'compaction', id: number, channel: JobChannel, testExit?: number, input: CompactionJobInput }
 
 /** `retained`: bytes this worker's heap and its ArrayBuffers hold after the job (see the pool). */
 export type JobReply =
@@ -46,6 +47,15 @@ const MAX_OPEN_INPUTS = 1000
 
 const nodeEnv = new NodeEnv()
 
+/** The exit code of a worker that a test made exit (WORKER_TEST_EXIT_CODE in the pool). */
+const TEST_EXIT_CODE = 70
+
+async function runAndMaybeExit (request: JobRequest): Promise<unknown> {
+  const result = await run(request)
+  if (request.testExit !== undefined) process.exit(TEST_EXIT_CODE)
+  return result
+}
+
 async function run (request: JobRequest): Promise<unknown> {
   const caller = new SyncCaller(request.channel)
   const env: Env = request.channel.env === 'node' ? nodeEnv : new RemoteEnv(caller)
@@ -61,7 +71,11 @@ async function run (request: JobRequest): Promise<unknown> {
       maxOpenFiles: MAX_OPEN_INPUTS
     })
     try {
-      return await runCompactionJob(env, tableCache, input, () => caller.call('newFileNumber') as number)
+      let outputs = 0
+      return await runCompactionJob(env, tableCache, input, () => {
+        if (request.testExit !== undefined && outputs++ === request.testExit) process.exit(TEST_EXIT_CODE)
+        return caller.call('newFileNumber') as number
+      })
     } finally {
       tableCache.close()
     }
@@ -73,7 +87,7 @@ async function run (request: JobRequest): Promise<unknown> {
 const port = parentPort
 if (port !== null) {
   port.on('message', (request: JobRequest) => {
-    run(request).then(
+    runAndMaybeExit(request).then(
       (result) => { port.postMessage({ type: 'done', id: request.id, result, retained: retained() } satisfies JobReply) },
       (err: unknown) => { port.postMessage({ type: 'failed', id: request.id, error: toPlainError(err), retained: retained() } satisfies JobReply) }
     )
