@@ -57,9 +57,10 @@ export const inlineJobs: BackgroundJobs = {
 /**
  * For tests: makes the worker of the next `count` jobs of `type` exit (process.exit, code
  * WORKER_TEST_EXIT_CODE) once it has written `afterOutputs` output tables, when it asks for the
- * next file number or, with fewer outputs, just before it would reply. Nothing else sets it.
+ * next file number or, with fewer outputs, just before it would reply. With `throws` it dies
+ * instead by an exception nothing catches, just before it would reply. Nothing else sets it.
  */
-export const workerTestHooks: { exit?: { type: 'flush' | 'compaction', afterOutputs: number, count: number } } = {}
+export const workerTestHooks: { exit?: { type: 'flush' | 'compaction', afterOutputs: number, count: number, throws?: boolean } } = {}
 export const WORKER_TEST_EXIT_CODE = 70
 
 /** A job whose worker died: LEVEL_IO_ERROR, so the database's sticky error carries a code. */
@@ -101,10 +102,10 @@ class WorkerPool {
     })
     const channel: JobChannel = { port: port2, flag, env: remote === undefined ? 'node' : 'remote' }
     const hook = workerTestHooks.exit
-    let testExit: number | undefined
+    let testExit: JobRequest['testExit']
     if (hook !== undefined && hook.type === body.type && hook.count > 0) {
       hook.count--
-      testExit = hook.afterOutputs
+      testExit = { afterOutputs: hook.afterOutputs, throws: hook.throws === true }
     }
     try {
       return await new Promise((resolve, reject) => {

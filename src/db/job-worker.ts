@@ -26,10 +26,12 @@ export interface JobChannel {
   env: 'node' | 'remote'
 }
 
-/** `testExit`: for tests, exit once this many outputs are written (workerTestHooks in the pool). */
+/** For tests: die once this many outputs are written (workerTestHooks in the pool). */
+interface TestExit { afterOutputs: number, throws: boolean }
+
 export type JobRequest =
-  | { type: 'flush', id: number, channel: JobChannel, testExit?: number, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
-  | { type: 'compaction', id: number, channel: JobChannel, testExit?: number, input: CompactionJobInput }
+  | { type: 'flush', id: number, channel: JobChannel, testExit?: TestExit, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
+  | { type: 'compaction', id: number, channel: JobChannel, testExit?: TestExit, input: CompactionJobInput }
 
 /** `retained`: bytes this worker's heap and its ArrayBuffers hold after the job (see the pool). */
 export type JobReply =
@@ -52,7 +54,13 @@ const TEST_EXIT_CODE = 70
 
 async function runAndMaybeExit (request: JobRequest): Promise<unknown> {
   const result = await run(request)
-  if (request.testExit !== undefined) process.exit(TEST_EXIT_CODE)
+  const how = request.testExit
+  if (how !== undefined) {
+    if (!how.throws) process.exit(TEST_EXIT_CODE)
+    // Thrown from a callback of its own, so that nothing catches it: the worker's 'error' event.
+    setImmediate(() => { throw new Error('uncaught exception in a background worker (test)') })
+    await new Promise(() => {})
+  }
   return result
 }
 
@@ -73,7 +81,8 @@ async function run (request: JobRequest): Promise<unknown> {
     try {
       let outputs = 0
       return await runCompactionJob(env, tableCache, input, () => {
-        if (request.testExit !== undefined && outputs++ === request.testExit) process.exit(TEST_EXIT_CODE)
+        const how = request.testExit
+        if (how !== undefined && !how.throws && outputs++ === how.afterOutputs) process.exit(TEST_EXIT_CODE)
         return caller.call('newFileNumber') as number
       })
     } finally {

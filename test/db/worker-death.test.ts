@@ -84,6 +84,26 @@ describe('a worker that dies under a job', () => {
     }
   })
 
+  test('an exception that escapes the job kills the worker: LEVEL_IO_ERROR with that error as cause', async () => {
+    const { env, input } = await compactionInput(3)
+    const tableCache = new TableCache(env, DIR, { icmp: new InternalKeyComparator(), maxOpenFiles: 100 })
+    try {
+      workerTestHooks.exit = { type: 'compaction', afterOutputs: 0, count: 2, throws: true }
+      let next = 10
+      await assert.rejects(workerJobs.compact(env, tableCache, input, () => next++), (err: unknown) => {
+        assert.ok(err instanceof ShaleError)
+        assert.equal(err.code, 'LEVEL_IO_ERROR')
+        assert.match(err.message, /background worker died during a job: uncaught exception in a background worker/)
+        assert.ok(err.cause instanceof Error && /uncaught exception/.test(err.cause.message), 'the worker\'s error is the cause')
+        return true
+      })
+      assert.equal(workerTestHooks.exit.count, 0, 'both attempts were made')
+      assert.ok((await workerJobs.compact(env, tableCache, input, () => next++)).outputs.length >= 2, 'a fresh worker runs the next job')
+    } finally {
+      tableCache.close()
+    }
+  })
+
   test('dying once mid-compaction: the job runs again on a fresh worker and writes the same tables', async () => {
     const a = await compactionInput(2)
     const b = await compactionInput(2)
