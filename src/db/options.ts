@@ -4,6 +4,7 @@
 import type { Env } from '../env/env.js'
 import { invalidArgument } from '../util/errors.js'
 import type { TableWriteOptions } from './table-output.js'
+import { DEFAULT_MAX_INFO_LOG_SIZE } from './info-log.js'
 
 export interface DBOptions {
   /** The file-system seam; default a NodeEnv. */
@@ -108,7 +109,7 @@ export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
 
 /** maxInfoLogFileSize: 0 (no LOG) stays 0; anything else is at least 1 KiB. */
 function infoLogSize (options: DBOptions): number {
-  const v = numberOption(options, 'maxInfoLogFileSize', MiB, 0, Number.MAX_SAFE_INTEGER)
+  const v = numberOption(options, 'maxInfoLogFileSize', DEFAULT_MAX_INFO_LOG_SIZE, 0, Number.MAX_SAFE_INTEGER)
   return v === 0 ? 0 : Math.max(v, KiB)
 }
 

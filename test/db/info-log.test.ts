@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import process from 'node:process'
 import { DB } from '../../src/db/db.js'
 import { InfoLog, timestamp } from '../../src/db/info-log.js'
-import type { DBOptions } from '../../src/db/options.js'
+import { resolveOptions, type DBOptions } from '../../src/db/options.js'
 import { infoLogFileName, oldInfoLogFileName } from '../../src/dbformat/filename.js'
 import type { Env } from '../../src/env/env.js'
 import { FaultEnv, type FileCall } from '../../src/env/fault-env.js'
@@ -167,6 +167,13 @@ describe('the info log', () => {
     const ls = lines(env)
     assert.equal(ls[0], `LOG reached its cap of ${cap} bytes: earlier lines are in LOG.old`)
     lines(env, oldInfoLogFileName(DIR))
+  })
+
+  test('maxInfoLogFileSize: 1 MiB by default, at least 1 KiB, 0 for none', () => {
+    assert.equal(resolveOptions({}).maxInfoLogFileSize, 1 << 20)
+    assert.equal(resolveOptions({ maxInfoLogFileSize: 5 }).maxInfoLogFileSize, 1024)
+    assert.equal(resolveOptions({ maxInfoLogFileSize: 0 }).maxInfoLogFileSize, 0)
+    assert.equal(resolveOptions({ maxInfoLogFileSize: 4096.5 }).maxInfoLogFileSize, 4096)
   })
 
   test('maxInfoLogFileSize 0 writes no LOG', async () => {
