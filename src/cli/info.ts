@@ -1,10 +1,13 @@
 // `shale info <dir>`: the shape of a database without opening it — levels, files, bytes, key
-// ranges, sequence numbers, the log and MANIFEST numbers, and the logs whose writes are not yet in
-// any table. Reads only; a database in use by another process may be a moment out of date.
+// ranges, sequence numbers, the log and MANIFEST numbers, the logs whose writes are not yet in
+// any table, and the last lines of the info log LOG. Reads only; a database in use by another
+// process may be a moment out of date.
 
 import type { Env } from '../env/env.js'
 import { baseName, joinPath } from '../env/env.js'
-import { flag, type ParsedArgs } from './args.js'
+import { infoLogFileName } from '../dbformat/filename.js'
+import { fromUtf8 } from '../util/coding.js'
+import { flag, integerOption, type ParsedArgs } from './args.js'
 import { ENCODING_OPTIONS, encodingsOf, type Encoding, formatBytes, internalKeyText, userKeyBytes, userKeyText } from './codec.js'
 import { type Command, type Context, JSON_OPTION } from './command.js'
 import { currentManifest, type DirEntry, icmp, listDir, type LiveFile, readManifestHistory, type ManifestHistory } from './db-dir.js'
@@ -29,7 +32,22 @@ interface InfoReport {
   /** The highest sequence number in the live logs, if they hold any write. */
   lastLogSequence: number | undefined
   others: Array<{ name: string, bytes: number, note: string }>
+  /** The last lines of LOG, when there is one and they were asked for. */
+  infoLog: { lines: string[], totalLines: number } | undefined
   problems: string[]
+}
+
+/** Lines of the info log shown unless --log says otherwise. */
+const DEFAULT_LOG_LINES = 10
+
+/** The last `n` lines of the directory's LOG (LevelDB's or Shale's), or undefined if it has none. */
+function infoLogTail (env: Env, dir: string, n: number): InfoReport['infoLog'] {
+  const path = infoLogFileName(dir)
+  if (n <= 0 || !env.fileExists(path)) return undefined
+  const text = fromUtf8(env.readFile(path))
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  return { lines: lines.slice(Math.max(0, lines.length - n)), totalLines: lines.length }
 }
 
 /** The least smallest and greatest largest key of a level (level 0's files overlap). */
@@ -51,13 +69,13 @@ function noteFor (e: DirEntry, manifest: string): string {
     case 'manifest': return 'obsolete MANIFEST'
     case 'current': return `names ${manifest}`
     case 'lock': return 'the lock file'
-    case 'infoLog': return 'LevelDB\'s info log'
+    case 'infoLog': return 'info log (--log N shows its last lines)'
     case 'temp': return 'left-over temporary file'
     default: return e.size < 0 ? 'directory' : 'not a LevelDB file'
   }
 }
 
-function gather (env: Env, dir: string, enc: Encoding): InfoReport {
+function gather (env: Env, dir: string, enc: Encoding, logLines: number): InfoReport {
   const manifestPath = currentManifest(env, dir)
   const manifest = baseName(manifestPath)
   const history = readManifestHistory(env, manifestPath)
@@ -100,7 +118,8 @@ function gather (env: Env, dir: string, enc: Encoding): InfoReport {
     }
   })
   const others = entries.filter((e) => !live.has(e.name)).map((e) => ({ name: e.name, bytes: e.size, note: noteFor(e, manifest) }))
-  return { dir, manifest, history, levels, logs, lastLogSequence, others, problems }
+  const infoLog = infoLogTail(env, dir, logLines)
+  return { dir, manifest, history, levels, logs, lastLogSequence, others, infoLog, problems }
 }
 
 function toJson (r: InfoReport, enc: Encoding): object {
@@ -131,6 +150,7 @@ function toJson (r: InfoReport, enc: Encoding): object {
     })),
     logs: r.logs,
     otherFiles: r.others,
+    infoLog: r.infoLog === undefined ? null : { file: 'LOG', totalLines: r.infoLog.totalLines, lastLines: r.infoLog.lines },
     problems: r.problems,
     warnings: r.history.warnings
   }
@@ -183,26 +203,35 @@ function print (out: Output, r: InfoReport, enc: Encoding, listFiles: boolean): 
     out.line('other files:')
     for (const line of columns(r.others.map((o) => [`  ${o.name}`, o.bytes < 0 ? '' : formatSize(o.bytes), o.note]))) out.line(line)
   }
+  if (r.infoLog !== undefined) {
+    const { lines, totalLines } = r.infoLog
+    out.line()
+    out.line(`info log (LOG, ${lines.length < totalLines ? `last ${lines.length} of ${totalLines} lines` : `${totalLines} lines`}):`)
+    for (const l of lines) out.line(`  ${l}`)
+  }
 }
 
 export const info: Command = {
   spec: {
     name: 'info',
     summary: 'Show levels, files, bytes, key ranges, sequence numbers, and the log and MANIFEST numbers.',
-    description: 'Reads CURRENT, the MANIFEST and the live logs without opening the database (no lock, no writes).\n' +
+    description: 'Reads CURRENT, the MANIFEST, the live logs and the info log LOG without opening the database\n' +
+      '(no lock, no writes).\n' +
       'Exits 1 if the MANIFEST is damaged or names files that are missing or of the wrong size.',
     positionals: [{ name: 'dir', required: true, description: 'database directory' }],
     options: [
       { name: 'files', short: 'f', type: 'boolean', description: 'list every table file under its level' },
+      { name: 'log', type: 'integer', valueName: 'N', description: `show the last N lines of the info log LOG (default ${DEFAULT_LOG_LINES}, 0 for none)` },
       JSON_OPTION,
       ...ENCODING_OPTIONS
     ],
-    examples: ['shale info ./db', 'shale info ./db --files --encoding hex', 'shale info ./db --json']
+    examples: ['shale info ./db', 'shale info ./db --files --encoding hex', 'shale info ./db --log 50', 'shale info ./db --json']
   },
 
   async run (args: ParsedArgs, ctx: Context): Promise<number> {
     const enc = encodingsOf(args).key
-    const report = gather(ctx.env, args.positionals[0]!, enc)
+    const logLines = integerOption(args, 'log') ?? DEFAULT_LOG_LINES
+    const report = gather(ctx.env, args.positionals[0]!, enc, logLines)
     if (flag(args, 'json')) ctx.out.json(toJson(report, enc))
     else print(ctx.out, report, enc, flag(args, 'files'))
     for (const w of report.history.warnings) printError(`warning: ${w}`)

@@ -17,7 +17,7 @@ import { NodeEnv } from '../env/node-env.js'
 import { envCallHandler, serveCalls } from '../env/remote-env.js'
 import type { MemTable } from '../memtable/memtable.js'
 import { packedSize, packSortedEntries } from '../memtable/sorted-entries.js'
-import { fromPlainError } from '../util/errors.js'
+import { fromPlainError, ioError, type ShaleError } from '../util/errors.js'
 import type { TableCache } from '../version/table-cache.js'
 import type { FileMetaData } from '../version/version-edit.js'
 import { runCompactionJob, type CompactionJobInput, type CompactionJobResult } from './compaction-job.js'
@@ -25,12 +25,18 @@ import { runFlushJob } from './flush-job.js'
 import type { JobChannel, JobReply, JobRequest } from './job-worker.js'
 import type { TableWriteOptions } from './table-output.js'
 
+/**
+ * Told when a worker died under a job that is then run again on a fresh worker (the database
+ * notes it in its info log). A worker that dies under the retry too fails the job instead.
+ */
+export type OnWorkerLost = (err: ShaleError) => void
+
 export interface BackgroundJobs {
   /** Writes `mem` (immutable from now on) to table `fileNumber`: runFlushJob. */
-  flush: (env: Env, dbname: string, mem: MemTable, fileNumber: number, table: TableWriteOptions) =>
+  flush: (env: Env, dbname: string, mem: MemTable, fileNumber: number, table: TableWriteOptions, onWorkerLost?: OnWorkerLost) =>
   Promise<FileMetaData | undefined>
   /** runCompactionJob; `tableCache` serves the inputs only when the job runs on this thread. */
-  compact: (env: Env, tableCache: TableCache, input: CompactionJobInput, newFileNumber: () => number) =>
+  compact: (env: Env, tableCache: TableCache, input: CompactionJobInput, newFileNumber: () => number, onWorkerLost?: OnWorkerLost) =>
   Promise<CompactionJobResult>
 }
 
@@ -46,6 +52,24 @@ export const inlineJobs: BackgroundJobs = {
     jobCounts.inline++
     return await runCompactionJob(env, tableCache, input, newFileNumber)
   }
+}
+
+/**
+ * For tests: makes the worker of the next `count` jobs of `type` exit (process.exit, code
+ * WORKER_TEST_EXIT_CODE) once it has written `afterOutputs` output tables, when it asks for the
+ * next file number or, with fewer outputs, just before it would reply. With `throws` it dies
+ * instead by an exception nothing catches, just before it would reply. Nothing else sets it.
+ */
+export const workerTestHooks: { exit?: { type: 'flush' | 'compaction', afterOutputs: number, count: number, throws?: boolean } } = {}
+export const WORKER_TEST_EXIT_CODE = 70
+
+/** A job whose worker died: LEVEL_IO_ERROR, so the database's sticky error carries a code. */
+const lostErrors = new WeakSet<ShaleError>()
+
+function workerLost (message: string, cause: unknown): ShaleError {
+  const err = ioError(`background worker died during a job: ${message}`, { cause })
+  lostErrors.add(err)
+  return err
 }
 
 /** Workers in the pool: one flush and one compaction at a time, across all databases. */
@@ -77,11 +101,17 @@ class WorkerPool {
       return remote.handle(op, args)
     })
     const channel: JobChannel = { port: port2, flag, env: remote === undefined ? 'node' : 'remote' }
+    const hook = workerTestHooks.exit
+    let testExit: JobRequest['testExit']
+    if (hook !== undefined && hook.type === body.type && hook.count > 0) {
+      hook.count--
+      testExit = { afterOutputs: hook.afterOutputs, throws: hook.throws === true }
+    }
     try {
       return await new Promise((resolve, reject) => {
         this.pending.set(worker, { resolve, reject })
         worker.ref()
-        worker.postMessage({ ...body, id: this.nextId++, channel } as JobRequest, [port2])
+        worker.postMessage({ ...body, id: this.nextId++, channel, testExit } as JobRequest, [port2])
       })
     } finally {
       stop()
@@ -125,9 +155,9 @@ class WorkerPool {
       if (reply.type === 'done') job.resolve(reply.result)
       else job.reject(fromPlainError(reply.error))
     })
-    const lost = (err: unknown): void => {
-      // A worker that died takes its job with it: the job fails (and the caller records a
-      // background error); the pool starts a new worker for the next job.
+    const lost = (err: ShaleError): void => {
+      // A worker that died takes its job with it: the job fails (inWorker runs it once more on a
+      // fresh worker); the pool starts a new worker for the next job.
       const i = this.idle.indexOf(worker)
       if (i >= 0) this.idle.splice(i, 1)
       const job = this.pending.get(worker)
@@ -136,10 +166,10 @@ class WorkerPool {
         job.reject(err)
       }
     }
-    worker.on('error', lost)
+    worker.on('error', (err) => { lost(workerLost(err instanceof Error ? err.message : String(err), err)) })
     worker.on('exit', (code) => {
       this.live--
-      lost(new Error(`background worker exited with code ${code}`))
+      lost(workerLost(`it exited with code ${code}`, Object.assign(new Error(`worker exited with code ${code}`), { exitCode: code })))
       const next = this.waiting.shift()
       if (next !== undefined) this.spawn().then(next.resolve, next.reject)
     })
@@ -156,18 +186,27 @@ const pool = new WorkerPool()
 /**
  * Runs a job in the pool, or on this thread when no worker can start in this process (the
  * compiled worker script is missing, or the runtime has no worker threads).
+ *
+ * A job whose worker died is run once more on a fresh worker (doc/workers.md, "A worker that
+ * dies"): what it wrote is named by no MANIFEST record and stays in pendingOutputs until the
+ * caller is done, so running it again is safe. A second death fails the job with that error.
  */
-async function inWorker<T> (body: JobBody, env: Env, newFileNumber: () => number, inline: () => Promise<T>): Promise<T> {
-  if (pool.unavailable === undefined) {
+async function inWorker<T> (body: JobBody, env: Env, newFileNumber: () => number, inline: () => Promise<T>,
+  onWorkerLost: OnWorkerLost | undefined): Promise<T> {
+  for (let attempt = 0; pool.unavailable === undefined; attempt++) {
     let worker: Worker | undefined
     try {
       worker = await pool.acquire()
     } catch (err) {
       pool.unavailable = err
+      break
     }
-    if (worker !== undefined) {
-      jobCounts.worker++
+    jobCounts.worker++
+    try {
       return await pool.run(worker, body, env, newFileNumber) as T
+    } catch (err) {
+      if (attempt > 0 || !lostErrors.has(err as ShaleError)) throw err
+      onWorkerLost?.(err as ShaleError)
     }
   }
   return await inline()
@@ -192,21 +231,21 @@ function returnStaging (buffer: SharedArrayBuffer): void {
 }
 
 export const workerJobs: BackgroundJobs = {
-  async flush (env, dbname, mem, fileNumber, table) {
+  async flush (env, dbname, mem, fileNumber, table, onWorkerLost) {
     const inline = async (): Promise<FileMetaData | undefined> => await inlineJobs.flush(env, dbname, mem, fileNumber, table)
     if (pool.unavailable !== undefined) return await inline()
     const entries = mem.sortedEntries()
     const staging = takeStaging(packedSize(entries))
     try {
       const body: JobBody = { type: 'flush', dbname, entries: packSortedEntries(entries, staging), fileNumber, table }
-      return await inWorker(body, env, () => { throw new Error('a flush has its file number') }, inline) as FileMetaData | undefined
+      return await inWorker(body, env, () => { throw new Error('a flush has its file number') }, inline, onWorkerLost) as FileMetaData | undefined
     } finally {
       returnStaging(staging)
     }
   },
-  async compact (env, tableCache, input, newFileNumber) {
+  async compact (env, tableCache, input, newFileNumber, onWorkerLost) {
     const { abortSignal, ...plain } = input
     return await inWorker({ type: 'compaction', input: plain }, env, newFileNumber,
-      async () => await inlineJobs.compact(env, tableCache, input, newFileNumber))
+      async () => await inlineJobs.compact(env, tableCache, input, newFileNumber), onWorkerLost)
   }
 }

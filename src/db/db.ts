@@ -16,7 +16,8 @@ import { deleteObsoleteFiles } from './obsolete-files.js'
 import { destroyDB } from './destroy.js'
 import { repairDB } from './repair.js'
 import { runFlushJob } from './flush-job.js'
-import { inlineJobs, workerJobs, type BackgroundJobs } from './background-jobs.js'
+import { inlineJobs, workerJobs, type BackgroundJobs, type OnWorkerLost } from './background-jobs.js'
+import { describeError, describeFiles, describeNames, InfoLog } from './info-log.js'
 import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
 import { UserIterator } from './user-iterator.js'
@@ -25,7 +26,7 @@ import { checkKey, checkValue, WRITE_BATCH_HEADER_SIZE, WriteBatch } from '../db
 import {
   extractUserKey, InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
 } from '../dbformat/internal-key.js'
-import { currentFileName, lockFileName, logFileName, parseFileName, tableFileName } from '../dbformat/filename.js'
+import { currentFileName, lockFileName, logFileName, manifestFileName, parseFileName, tableFileName } from '../dbformat/filename.js'
 import { DELETED, MemTable } from '../memtable/memtable.js'
 import { VersionEdit, NUM_LEVELS, type FileMetaData, type NewFileEntry } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
@@ -38,7 +39,7 @@ import { BloomFilterPolicy } from '../table/bloom.js'
 import type { Block } from '../table/block.js'
 import type { BlockCacheKey } from '../table/table.js'
 import { LogWriter } from '../log/writer.js'
-import { type Env, type FileLock, type WritableFile, dirName } from '../env/env.js'
+import { type Env, type FileLock, type WritableFile, baseName, dirName } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { LruCache } from '../util/lru-cache.js'
 import { copyBytes } from '../util/byte-pool.js'
@@ -82,6 +83,8 @@ export class DB {
   /** Each iterator samples reads at different offsets (doc/version.md, "Reading"). */
   private iteratorSeed = 1
   private lock: FileLock | undefined
+  /** The info log LOG (info-log.ts); writes nothing until startInfoLog. */
+  private infoLog = InfoLog.none()
 
   private mem: MemTable
   private imm: MemTable | undefined
@@ -130,7 +133,12 @@ export class DB {
       tableCache: this.tableCache,
       maxFileSize: options.maxFileSize,
       maxManifestFileSize: options.maxManifestFileSize,
-      paranoidChecks: options.paranoidChecks
+      paranoidChecks: options.paranoidChecks,
+      onManifestStarted: (number, snapshotBytes, previous) => {
+        const was = previous.bytes === undefined ? '' : `, ${previous.bytes} bytes`
+        this.infoLog.log(`Started ${baseName(manifestFileName(location, number))} (snapshot of ${snapshotBytes} bytes), ` +
+          `replacing ${baseName(manifestFileName(location, previous.number))}${was}`)
+      }
     })
     this.mem = this.newMemTable()
   }
@@ -145,13 +153,40 @@ export class DB {
     const resolved = resolveOptions(options)
     const env = options.env ?? new NodeEnv()
     const db = new DB(location, env, resolved)
+    const started = performance.now()
     try {
       await db.recover()
     } catch (err) {
+      db.infoLog.log(`Open failed: ${describeError(err)}`)
       db.releaseResources()
       throw err
     }
+    db.infoLog.log(`Opened in ${Math.round(performance.now() - started)} ms: last sequence ${db.versions.lastSequence}, ` +
+      `log ${baseName(logFileName(location, db.logNumber))}, files per level ${db.filesPerLevel()}`)
+    db.infoLog.flush()
     return db
+  }
+
+  /**
+   * Starts this open's info log: LOG becomes LOG.old and a new LOG is begun (info-log.ts). The
+   * only place an open creates the LOG. Called once the lock is held, so that an open that fails
+   * on the lock never rotates the LOG of the database that holds it.
+   */
+  private startInfoLog (isNew: boolean): void {
+    this.infoLog = InfoLog.start(this.env, this.location, this.options.maxInfoLogFileSize)
+    const o = this.options
+    const env = this.env.constructor.name
+    this.infoLog.log(`${isNew ? 'Creating' : 'Opening'} ${this.location}: writeBufferSize=${o.writeBufferSize} ` +
+      `maxFileSize=${o.maxFileSize} blockSize=${o.blockSize} blockRestartInterval=${o.blockRestartInterval} ` +
+      `compression=${o.compression} bloomBitsPerKey=${o.bloomBitsPerKey} cacheSize=${o.cacheSize} ` +
+      `maxOpenFiles=${o.maxOpenFiles} maxManifestFileSize=${o.maxManifestFileSize} paranoidChecks=${o.paranoidChecks} ` +
+      `backgroundWorkers=${o.backgroundWorkers} env=${env}`)
+  }
+
+  private filesPerLevel (): string {
+    const counts: number[] = []
+    for (let level = 0; level < NUM_LEVELS; level++) counts.push(this.versions.numLevelFiles(level))
+    return counts.join(' ')
   }
 
   private async recover (): Promise<void> {
@@ -162,15 +197,18 @@ export class DB {
     if (isNew) env.syncDir(dirName(location))
     this.lock = env.lockFile(lockFileName(location))
 
-    if (!env.fileExists(currentFileName(location))) {
-      if (!this.options.createIfMissing) {
-        throw invalidArgument(`${location}: does not exist (createIfMissing is false)`)
-      }
-      VersionSet.createNew(env, location, this.icmp)
-    } else if (this.options.errorIfExists) {
+    const exists = env.fileExists(currentFileName(location))
+    if (!exists && !this.options.createIfMissing) {
+      throw invalidArgument(`${location}: does not exist (createIfMissing is false)`)
+    } else if (exists && this.options.errorIfExists) {
       throw invalidArgument(`${location}: exists (errorIfExists is true)`)
     }
+    this.startInfoLog(!exists)
+    if (!exists) VersionSet.createNew(env, location, this.icmp)
     this.versions.recover()
+    const v = this.versions
+    this.infoLog.log(`Recovered ${baseName(manifestFileName(location, v.manifestFileNumber))}: log number ${v.logNumber}, ` +
+      `previous log ${v.prevLogNumber}, last sequence ${v.lastSequence}, files per level ${this.filesPerLevel()}`)
 
     // Every file the recovered Version names must exist; any LevelDB name with that number counts.
     const children = env.getChildren(location)
@@ -201,10 +239,16 @@ export class DB {
       writeBufferSize: this.options.writeBufferSize,
       newMemTable: () => this.newMemTable(),
       flush: (mem) => {
+        const bytes = mem.approximateMemoryUsage()
         const out = this.writeLevel0TableNow(mem)
         if (out !== undefined) edit.addFile(out.level, out.file)
+        if (out !== undefined) this.infoLog.log(`Recovery flushed a memtable of ${bytes} bytes to table ${describeFiles([out.file])} at level 0`)
       },
-      markFileNumberUsed: (n) => { this.versions.markFileNumberUsed(n) }
+      markFileNumberUsed: (n) => { this.versions.markFileNumberUsed(n) },
+      onDropped: (file, bytes, reason) => { this.infoLog.log(`Recovery dropped ${bytes} bytes of ${baseName(file)}: ${reason}`) },
+      onReplayed: (file, records, last) => {
+        this.infoLog.log(`Replayed ${baseName(file)}: ${records} records${records > 0 ? `, last sequence ${last}` : ''}`)
+      }
     })
     if (maxSequence > this.versions.lastSequence) this.versions.lastSequence = maxSequence
 
@@ -244,12 +288,14 @@ export class DB {
     await this.compactionMutex.run(() => {})
     for (const it of [...this.iterators]) it.close()
     this.snapshots.closeAll()
+    this.infoLog.log(`Closed: last sequence ${this.versions.lastSequence}, files per level ${this.filesPerLevel()}`)
     this.releaseResources()
     this.closed = true
     this.bgSignal.notifyAll()
   }
 
   private releaseResources (): void {
+    this.infoLog.close()
     try { this.logFile?.close() } catch { /* closing anyway */ }
     this.logFile = undefined
     this.log = undefined
@@ -523,8 +569,16 @@ export class DB {
   }
 
   private recordBackgroundError (err: unknown): void {
-    if (this.bgError === undefined) this.bgError = err
+    if (this.bgError === undefined) {
+      this.bgError = err
+      this.infoLog.log(`Background error; writes fail until the database is reopened: ${describeError(err)}`)
+    }
     this.bgSignal.notifyAll()
+  }
+
+  /** For the jobs: a worker died under a job that is being run again (background-jobs.ts). */
+  private readonly onWorkerLost: OnWorkerLost = (err) => {
+    this.infoLog.log(`Running a background job again on a fresh worker: ${describeError(err)}`)
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -742,9 +796,11 @@ export class DB {
     const edit = new VersionEdit()
     const base = this.versions.current
     base.ref()
+    const started = performance.now()
     let number: number | undefined
+    let out: NewFileEntry | undefined
     try {
-      const out = await this.writeLevel0Table(imm, base)
+      out = await this.writeLevel0Table(imm, base)
       if (out !== undefined) {
         number = out.file.number
         edit.addFile(out.level, out.file)
@@ -760,6 +816,9 @@ export class DB {
     } finally {
       if (number !== undefined) this.pendingOutputs.delete(number)
     }
+    this.infoLog.log(`Flushed a memtable of ${imm.approximateMemoryUsage()} bytes (${imm.size} entries) ` +
+      (out === undefined ? 'to no table' : `to table ${describeFiles([out.file])} at level ${out.level}`) +
+      ` in ${Math.round(performance.now() - started)} ms`)
     this.imm = undefined
     this.bgSignal.notifyAll()
     this.removeObsoleteFiles()
@@ -778,7 +837,7 @@ export class DB {
     this.pendingOutputs.add(number)
     let meta
     try {
-      meta = await this.jobs.flush(this.env, this.location, mem, number, this.tableOptions)
+      meta = await this.jobs.flush(this.env, this.location, mem, number, this.tableOptions, this.onWorkerLost)
     } catch (err) {
       this.pendingOutputs.delete(number)
       throw err
@@ -851,6 +910,7 @@ export class DB {
         c.edit.removeFile(c.level, f.number)
         c.edit.addFile(c.level + 1, f)
         await this.versions.logAndApply(c.edit, { tablesDurable: true })
+        this.infoLog.log(`Moved table ${describeFiles([f])} from level ${c.level} to level ${c.level + 1}`)
         return
       }
       const outputs: number[] = []
@@ -866,11 +926,15 @@ export class DB {
           this.pendingOutputs.add(n)
           outputs.push(n)
           return n
-        })
+        }, this.onWorkerLost)
         c.addInputDeletions(c.edit)
         for (const out of result.outputs) c.edit.addFile(c.level + 1, out)
         await this.versions.logAndApply(c.edit, { tablesDurable: true })
         this.stats[c.level + 1]!.add(result.micros, result.bytesRead, result.bytesWritten)
+        this.infoLog.log(`Compacted level ${c.level} to level ${c.level + 1}${c.isManual ? ' (manual)' : ''}: ` +
+          `inputs level ${c.level} ${describeFiles(c.inputs[0])}, level ${c.level + 1} ${describeFiles(c.inputs[1])}; ` +
+          `outputs ${describeFiles(result.outputs)}; read ${result.bytesRead} bytes, wrote ${result.bytesWritten} bytes ` +
+          `(${result.entriesRead} entries in, ${result.entriesDropped} dropped) in ${Math.round(result.micros / 1000)} ms`)
       } finally {
         for (const n of outputs) this.pendingOutputs.delete(n)
       }
@@ -887,11 +951,12 @@ export class DB {
     if (this.bgError !== undefined || this.lock === undefined) return
     const live = new Set(this.pendingOutputs)
     this.versions.addLiveFiles(live)
-    deleteObsoleteFiles(this.env, this.location, {
+    const deleted = deleteObsoleteFiles(this.env, this.location, {
       liveTables: live,
       logNumber: this.versions.logNumber,
       prevLogNumber: this.versions.prevLogNumber,
       manifestNumber: this.versions.manifestFileNumber
     }, (table) => { this.tableCache.evict(table) })
+    if (deleted.length > 0) this.infoLog.log(`Deleted obsolete files: ${describeNames(deleted)}`)
   }
 }

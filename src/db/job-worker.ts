@@ -26,9 +26,12 @@ export interface JobChannel {
   env: 'node' | 'remote'
 }
 
+/** For tests: die once this many outputs are written (workerTestHooks in the pool). */
+interface TestExit { afterOutputs: number, throws: boolean }
+
 export type JobRequest =
-  | { type: 'flush', id: number, channel: JobChannel, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
-  | { type: 'compaction', id: number, channel: JobChannel, input: CompactionJobInput }
+  | { type: 'flush', id: number, channel: JobChannel, testExit?: TestExit, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
+  | { type: 'compaction', id: number, channel: JobChannel, testExit?: TestExit, input: CompactionJobInput }
 
 /** `retained`: bytes this worker's heap and its ArrayBuffers hold after the job (see the pool). */
 export type JobReply =
@@ -46,6 +49,21 @@ const MAX_OPEN_INPUTS = 1000
 
 const nodeEnv = new NodeEnv()
 
+/** The exit code of a worker that a test made exit (WORKER_TEST_EXIT_CODE in the pool). */
+const TEST_EXIT_CODE = 70
+
+async function runAndMaybeExit (request: JobRequest): Promise<unknown> {
+  const result = await run(request)
+  const how = request.testExit
+  if (how !== undefined) {
+    if (!how.throws) process.exit(TEST_EXIT_CODE)
+    // Thrown from a callback of its own, so that nothing catches it: the worker's 'error' event.
+    setImmediate(() => { throw new Error('uncaught exception in a background worker (test)') })
+    await new Promise(() => {})
+  }
+  return result
+}
+
 async function run (request: JobRequest): Promise<unknown> {
   const caller = new SyncCaller(request.channel)
   const env: Env = request.channel.env === 'node' ? nodeEnv : new RemoteEnv(caller)
@@ -61,7 +79,12 @@ async function run (request: JobRequest): Promise<unknown> {
       maxOpenFiles: MAX_OPEN_INPUTS
     })
     try {
-      return await runCompactionJob(env, tableCache, input, () => caller.call('newFileNumber') as number)
+      let outputs = 0
+      return await runCompactionJob(env, tableCache, input, () => {
+        const how = request.testExit
+        if (how !== undefined && !how.throws && outputs++ === how.afterOutputs) process.exit(TEST_EXIT_CODE)
+        return caller.call('newFileNumber') as number
+      })
     } finally {
       tableCache.close()
     }
@@ -73,7 +96,7 @@ async function run (request: JobRequest): Promise<unknown> {
 const port = parentPort
 if (port !== null) {
   port.on('message', (request: JobRequest) => {
-    run(request).then(
+    runAndMaybeExit(request).then(
       (result) => { port.postMessage({ type: 'done', id: request.id, result, retained: retained() } satisfies JobReply) },
       (err: unknown) => { port.postMessage({ type: 'failed', id: request.id, error: toPlainError(err), retained: retained() } satisfies JobReply) }
     )

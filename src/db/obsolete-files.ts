@@ -34,22 +34,26 @@ export function obsoleteFiles (names: readonly string[], state: LiveState): Arra
 }
 
 /**
- * Deletes the obsolete files of `dir`, calling `evict` for each table first. Failures are left for
- * the next pass: a file that could not be deleted is still obsolete next time.
+ * Deletes the obsolete files of `dir`, calling `evict` for each table first, and returns the names
+ * deleted. Failures are left for the next pass: a file that could not be deleted is still
+ * obsolete next time.
  */
-export function deleteObsoleteFiles (env: Env, dir: string, state: LiveState, evict: (table: number) => void): void {
+export function deleteObsoleteFiles (env: Env, dir: string, state: LiveState, evict: (table: number) => void): string[] {
   let names: string[]
   try {
     names = env.getChildren(dir)
   } catch {
-    return
+    return []
   }
+  const deleted: string[] = []
   for (const { name, table } of obsoleteFiles(names, state)) {
     if (table !== undefined) evict(table)
     try {
       env.removeFile(joinPath(dir, name))
+      deleted.push(name)
     } catch {
       // Left for the next pass.
     }
   }
+  return deleted
 }

@@ -4,6 +4,7 @@
 import type { Env } from '../env/env.js'
 import { invalidArgument } from '../util/errors.js'
 import type { TableWriteOptions } from './table-output.js'
+import { DEFAULT_MAX_INFO_LOG_SIZE } from './info-log.js'
 
 export interface DBOptions {
   /** The file-system seam; default a NodeEnv. */
@@ -33,6 +34,11 @@ export interface DBOptions {
   /** The MANIFEST is rewritten as a fresh snapshot once it grows past this. Default 64 MiB. */
   maxManifestFileSize?: number
   /**
+   * The info log `LOG` (doc/info-log.md) is renamed to `LOG.old` and restarted once it would grow
+   * past this many bytes. Default 1 MiB, at least 1 KiB; 0 writes no LOG.
+   */
+  maxInfoLogFileSize?: number
+  /**
    * Run flush and compaction jobs in worker threads, off the event loop. Default true. With
    * false they run on the calling thread, which keeps the order of file-system calls
    * deterministic (the exhaustive crash tests rely on that).
@@ -53,6 +59,7 @@ export interface ResolvedOptions {
   maxFileSize: number
   bloomBitsPerKey: number
   maxManifestFileSize: number
+  maxInfoLogFileSize: number
   backgroundWorkers: boolean
 }
 
@@ -95,8 +102,15 @@ export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
     maxFileSize: numberOption(options, 'maxFileSize', 2 * MiB, 1 * KiB, 1 * GiB),
     bloomBitsPerKey: numberOption(options, 'bloomBitsPerKey', 10, 0, 1000),
     maxManifestFileSize: numberOption(options, 'maxManifestFileSize', 64 * MiB, 1 * KiB, Number.MAX_SAFE_INTEGER),
+    maxInfoLogFileSize: infoLogSize(options),
     backgroundWorkers: booleanOption(options, 'backgroundWorkers', true)
   }
+}
+
+/** maxInfoLogFileSize: 0 (no LOG) stays 0; anything else is at least 1 KiB. */
+function infoLogSize (options: DBOptions): number {
+  const v = numberOption(options, 'maxInfoLogFileSize', DEFAULT_MAX_INFO_LOG_SIZE, 0, Number.MAX_SAFE_INTEGER)
+  return v === 0 ? 0 : Math.max(v, KiB)
 }
 
 /** The options every table the engine writes (flush, compaction, repair) is built with. */

@@ -26,6 +26,8 @@ export interface LogRecoveryOptions {
   openLog?: (path: string) => SequentialFile
   /** Told about every piece of a log that was dropped (for the info log and tests). */
   onDropped?: (file: string, bytes: number, reason: string) => void
+  /** Told when a log has been replayed: its records and the largest sequence in it (0 if none). */
+  onReplayed?: (file: string, records: number, lastSequence: number) => void
 }
 
 /** Replays the logs; returns the largest sequence number seen (0 if none). */
@@ -47,6 +49,8 @@ export function recoverLogs (o: LogRecoveryOptions): number {
       }
     })
     let mem = o.newMemTable()
+    let records = 0
+    let logLast = 0
     try {
       for (let record = reader.readRecord(); record !== null; record = reader.readRecord()) {
         if (record.length < WRITE_BATCH_HEADER_SIZE) {
@@ -60,7 +64,9 @@ export function recoverLogs (o: LogRecoveryOptions): number {
           // A sequence no real log reaches is damage, not an argument error that fails the open.
           if (batch.sequence + batch.count > 2 ** 52) throw corruption('sequence number out of range')
           mem.addBatch(batch)
+          records++
           const last = batch.sequence + batch.count - 1
+          if (last > logLast) logLast = last
           if (last > maxSequence) maxSequence = last
         } catch (err) {
           if (o.paranoidChecks || !isCorruption(err)) throw withFile(err, path, reader.lastRecordOffset)
@@ -75,6 +81,7 @@ export function recoverLogs (o: LogRecoveryOptions): number {
       file.close()
     }
     if (mem.size > 0) o.flush(mem)
+    o.onReplayed?.(path, records, logLast)
   }
   return maxSequence
 }

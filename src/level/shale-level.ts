@@ -55,7 +55,7 @@ export interface ShaleWriteOptions {
 const ENGINE_OPTION_NAMES = [
   'env', 'createIfMissing', 'errorIfExists', 'paranoidChecks', 'compression', 'cacheSize', 'writeBufferSize',
   'blockSize', 'maxOpenFiles', 'blockRestartInterval', 'maxFileSize', 'bloomBitsPerKey', 'maxManifestFileSize',
-  'backgroundWorkers'
+  'maxInfoLogFileSize', 'backgroundWorkers'
 ] as const satisfies ReadonlyArray<keyof DBOptions>
 
 /** Entries deleted per engine batch by clear(). */

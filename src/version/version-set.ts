@@ -32,6 +32,12 @@ export interface VersionSetOptions {
   /** A MANIFEST larger than this is replaced by a fresh snapshot at the next edit. */
   maxManifestFileSize: number
   paranoidChecks?: boolean
+  /**
+   * Told when a MANIFEST has been started and CURRENT names it: its number, the bytes of its
+   * snapshot, and the MANIFEST it replaced (the one read at open, or one past the size limit)
+   * with that one's size when it was being appended to. For the database's info log.
+   */
+  onManifestStarted?: (number: number, snapshotBytes: number, previous: { number: number, bytes: number | undefined }) => void
 }
 
 /** The MANIFEST being appended to. */
@@ -312,6 +318,7 @@ export class VersionSet {
     // so that the number recovery reserves for the MANIFEST after this one is free.
     let created: Descriptor | undefined
     let swapStarted = false
+    const previous = { number: this.manifestNumber, bytes: this.descriptor?.writer.size }
     if (this.descriptor !== undefined && this.shouldRotate(this.descriptor)) this.closeDescriptor()
     const newNumber = this.descriptor === undefined ? (this.reservedManifestNumber ?? this.newFileNumber()) : undefined
     this.reservedManifestNumber = undefined
@@ -356,6 +363,7 @@ export class VersionSet {
       this.manifestNumber = created.number
       // The fresh MANIFEST describes the whole state: nothing a failed edit left is needed now.
       this.unconfirmedFiles.clear()
+      this.options.onManifestStarted?.(created.number, created.snapshotSize, previous)
     }
     for (const { level, key } of edit.compactPointers) this.compactPointers[level] = key
     this.logFileNumber = edit.logNumber

@@ -4,7 +4,7 @@
 
 import { before, after, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { batchEntries, logName, openTable, readLogRecords, readManifest, tableEntries, tableName, type ManifestState } from '../interop/shale-pieces.js'
 import { COMMAND_NAMES } from './command-names.js'
@@ -76,6 +76,39 @@ describe('inspecting a database the engine wrote', () => {
     assert.match(r.stdout, /^level\s+files\s+bytes\s+key range$/m)
     assert.match(r.stdout, new RegExp(`last sequence\\s+${state.lastSequence}`))
     assert.match(r.stdout, new RegExp(`${String(state.logNumber).padStart(6, '0')}\\.log`))
+  })
+
+  test('info shows the last lines of the info log LOG: ten by default, --log N, none with --log 0 or without a LOG', () => {
+    const logLines = readFileSync(join(dir, 'LOG'), 'utf8').split('\n').filter((l) => l !== '')
+    assert.ok(logLines.length > 10, `the engine wrote a LOG (${logLines.length} lines)`)
+    const section = (stdout: string): string[] => {
+      const at = stdout.indexOf('\ninfo log (LOG, ')
+      if (at < 0) return []
+      return stdout.slice(at + 1).split('\n').slice(1).filter((l) => l !== '').map((l) => l.replace(/^ {2}/, ''))
+    }
+    let r = shale(['info', dir])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, new RegExp(`^info log \\(LOG, last 10 of ${logLines.length} lines\\):$`, 'm'))
+    assert.deepEqual(section(r.stdout), logLines.slice(-10))
+    assert.match(section(r.stdout).at(-1)!, /^\d{4}\/\d\d\/\d\d-\d\d:\d\d:\d\d\.\d{6} \d+ Closed: /)
+    r = shale(['info', dir, '--log', '3'])
+    assert.deepEqual(section(r.stdout), logLines.slice(-3))
+    r = shale(['info', dir, '--log', String(logLines.length + 5)])
+    assert.match(r.stdout, new RegExp(`^info log \\(LOG, ${logLines.length} lines\\):$`, 'm'))
+    assert.deepEqual(section(r.stdout), logLines)
+    r = shale(['info', dir, '--log', '0'])
+    assert.deepEqual(section(r.stdout), [])
+    const { json } = shaleJson(['info', dir, '--json', '--log', '2'])
+    assert.deepEqual(json.infoLog, { file: 'LOG', totalLines: logLines.length, lastLines: logLines.slice(-2) })
+
+    const copy = join(scratch, 'no-log')
+    cpSync(dir, copy, { recursive: true })
+    rmSync(join(copy, 'LOG'))
+    r = shale(['info', copy])
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(section(r.stdout), [])
+    assert.doesNotMatch(r.stdout, /info log/)
+    assert.equal(shaleJson(['info', copy, '--json']).json.infoLog, null)
   })
 
   test('manifest: one entry per VersionEdit, in order, with the files each added and removed', () => {

@@ -187,7 +187,8 @@ describe('options', () => {
       ['blockRestartInterval', 'sixteen'],
       ['maxFileSize', -1],
       ['bloomBitsPerKey', '10'],
-      ['maxManifestFileSize', Number.NEGATIVE_INFINITY]
+      ['maxManifestFileSize', Number.NEGATIVE_INFINITY],
+      ['maxInfoLogFileSize', -1], ['maxInfoLogFileSize', '1M']
     ]
     for (const [name, value] of cases) {
       const env = new MemEnv()

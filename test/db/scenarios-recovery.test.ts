@@ -332,11 +332,16 @@ describe('recovery cases of the contracts', () => {
     ]
     for (const path of obsolete) write(path)
     const foreign = ['README.txt', 'notes.ldb.bak', '000123.ldb~', 'MANIFEST-', 'MANIFEST-12x', '12.logs',
-      'LOCK.shale-4242-1-abcdef', 'LOCK.shale-1-2-3', 'LOG.old']
+      'LOCK.shale-4242-1-abcdef', 'LOCK.shale-1-2-3']
     for (const name of foreign) write(joinPath(DIR, name))
     h.env.createDir(joinPath(DIR, 'lost'))
     write(joinPath(DIR, 'lost/000001.log'))
+    // The info logs are the engine's but never obsolete: the open only moves LOG over LOG.old.
+    write(joinPath(DIR, 'LOG.old'))
+    const previousLog = h.env.readFile(joinPath(DIR, 'LOG'))
     await h.reopen()
+    assert.deepEqual(h.env.readFile(joinPath(DIR, 'LOG.old')), previousLog, 'LOG.old is the previous LOG')
+    assert.ok(h.env.fileExists(joinPath(DIR, 'LOG')))
     for (const path of obsolete) assert.ok(!h.env.fileExists(path), `${path} is obsolete and deleted`)
     for (const name of [...foreign, 'lost/000001.log']) {
       const path = joinPath(DIR, name)
