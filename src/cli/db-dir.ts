@@ -250,7 +250,12 @@ export function readManifestHistory (env: Env, path: string, onEdit?: (record: E
   } else {
     problems.push('the MANIFEST holds no edit')
   }
-  problems.push(...replay.overlaps())
+  // With the comparator record lost, files may be ordered by a comparator other than bytewise.
+  if (s.comparator === undefined && problems.length > 0) {
+    replay.warnings.push('no comparator record could be read: files are not checked for overlaps')
+  } else {
+    problems.push(...replay.overlaps())
+  }
   return { path, scan, edits, problems, warnings: replay.warnings, state: s }
 }
 

@@ -133,6 +133,29 @@ describe('a database under comparator "rev" (crafted)', () => {
     assert.match(r.stdout, /keys out of order|past the block's index key/)
   })
 
+  test('the MANIFEST\'s comparator record damaged: the MANIFEST is damage, the tables\' order only a note', () => {
+    const lost = join(scratch, 'lost-comparator')
+    mkdirSync(lost)
+    writeForeignDb(lost, 3000, { isolateComparatorRecord: true })
+    // The first record: a 7-byte header, then the comparator edit; change a byte of its name.
+    flipByte(join(lost, db.manifest), 7 + 4)
+    const j = shaleJson(['verify', lost, '--json', '-q'])
+    assert.equal(j.code, 1)
+    assert.equal(j.json.keyOrder, 'unknown')
+    const [manifest, ...rest] = j.json.files
+    assert.equal(manifest.kind, 'manifest')
+    assert.match(manifest.problems.join('\n'), /checksum mismatch/)
+    const tables = rest.filter((f: any) => f.kind === 'table')
+    assert.equal(tables.length, 3, 'the edit naming the tables is still read')
+    for (const t of tables) {
+      assert.deepEqual(t.problems, [], t.file)
+      assert.equal(t.notes.length, 1, t.file)
+      assert.match(t.notes[0], /may have been written under a comparator other than bytewise/)
+    }
+    const i = shale(['info', lost])
+    assert.match(i.stderr, /warning: no comparator record could be read: files are not checked for overlaps/)
+  })
+
   test('a MANIFEST naming no comparator is taken as bytewise, as LevelDB accepts it under any', () => {
     const none = join(scratch, 'none')
     mkdirSync(none)

@@ -44,9 +44,10 @@ export interface ForeignDb {
  * Writes, in `dir` (which must exist), a database under comparator "rev": keys 0..n-1 split over
  * two level-1 tables and one level-0 table, each table's keys in reverse byte order, and a log of
  * a few more writes. Sequence numbers grow with the key number. `manifestComparator` changes the
- * name the MANIFEST records (undefined: none).
+ * name the MANIFEST records (undefined: none); `isolateComparatorRecord` puts the record naming it
+ * in a log block of its own, so that damaging it loses nothing else.
  */
-export function writeForeignDb (dir: string, n = 3000, options: { env?: Env, manifestComparator?: string } = {}): ForeignDb {
+export function writeForeignDb (dir: string, n = 3000, options: { env?: Env, manifestComparator?: string, isolateComparatorRecord?: boolean } = {}): ForeignDb {
   const env = options.env ?? new NodeEnv()
   const icmp = new InternalKeyComparator(reverseComparator)
   const model = new Map<string, string>()
@@ -100,7 +101,20 @@ export function writeForeignDb (dir: string, n = 3000, options: { env?: Env, man
   edit.lastSequence = n
   const manifestNumber = 9
   const mf = env.newWritableFile(manifestFileName(dir, manifestNumber))
-  new LogWriter(mf).addRecord(edit.encode())
+  // The comparator in a record of its own, first, so that a test can damage that record alone.
+  const writer = new LogWriter(mf)
+  const first = new VersionEdit()
+  first.comparatorName = edit.comparatorName
+  edit.comparatorName = undefined
+  writer.addRecord(first.encode())
+  if (options.isolateComparatorRecord === true) {
+    // A record that runs into the next 32 KiB block: damage in the first record then loses the
+    // rest of block 0 (as the log reader does) but not the edit naming the tables, after it.
+    const filler = new VersionEdit()
+    filler.setCompactPointer(1, makeInternalKey(new Uint8Array(33000).fill(0x6b), 1, ValueType.Value))
+    writer.addRecord(filler.encode())
+  }
+  writer.addRecord(edit.encode())
   mf.sync()
   mf.close()
   setCurrentFile(env, dir, manifestNumber)
