@@ -181,12 +181,15 @@ export class TreeReplay {
 
 /** Level 0 newest first; deeper levels by smallest key, or by number when the order is not bytewise. */
 export function sortLevel (files: LiveFile[], level: number, bytewise = true): LiveFile[] {
-  return level === 0 || !bytewise
-    ? files.sort((a, b) => level === 0 ? b.number - a.number : a.number - b.number)
-    : files.sort((a, b) => icmp.compare(a.smallest, b.smallest) || a.number - b.number)
+  if (level === 0) return files.sort((a, b) => b.number - a.number)
+  if (!bytewise) return files.sort((a, b) => a.number - b.number)
+  return files.sort((a, b) => icmp.compare(a.smallest, b.smallest) || a.number - b.number)
 }
 
-/** The MANIFEST CURRENT names, as a path. Throws LEVEL_CORRUPTION when there is no sound CURRENT. */
+/**
+ * The MANIFEST CURRENT names, as a path. Throws LEVEL_NOT_FOUND when `dir` is not a directory or
+ * has no CURRENT, and LEVEL_CORRUPTION when CURRENT is not sound.
+ */
 export function currentManifest (env: Env, dir: string): string {
   if (!isDirectory(env, dir)) {
     throw new ShaleError('LEVEL_NOT_FOUND', env.fileExists(dir)
