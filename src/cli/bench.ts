@@ -21,7 +21,8 @@ export const bench: Command = {
     summary: 'Run the benchmark (bench/db-bench.ts); every flag is passed on to it.',
     description: 'Runs node dist/bench/db-bench.js with the flags given, showing its own progress and results:\n' +
       'Shale against classic-level, lmdb-js and memory-level (doc/db-bench.md). The benchmark is built with\n' +
-      'the repository (npm run build); it is not in the published package. Its flags follow.',
+      'the repository (npm run build); it is not in the published package, so bench needs a checkout.\n' +
+      'Its flags follow.',
     positionals: [],
     options: [],
     passThrough: true,
@@ -33,8 +34,15 @@ export const bench: Command = {
     const help = args.rest.includes('--help') || args.rest.includes('-h')
     if (help) process.stdout.write(formatHelp(this.spec) + '\n')
     if (!existsSync(script)) {
-      printError(`shale bench: the benchmark is not built: ${script} does not exist.\n` +
-        'It is bench/db-bench.ts in the shale repository; run "npm run build" there, then "shale bench" again.')
+      const why = `the benchmark is not built: ${script} does not exist.\n` +
+        'shale bench needs a checkout of the shale repository: the benchmark (bench/db-bench.ts) is not in the\n' +
+        'installed package. In a checkout, run "npm run build", then "shale bench" (or "npm run bench").'
+      // Help is still help: it says what bench is and why its own flags cannot be listed here.
+      if (help) {
+        process.stdout.write(`Its flags cannot be listed here: ${why}\n`)
+        return EXIT_OK
+      }
+      printError(`shale bench: ${why}`)
       return EXIT_PROBLEM
     }
     if (help) {

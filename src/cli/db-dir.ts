@@ -3,15 +3,73 @@
 // a new MANIFEST; the inspection commands (info, manifest, verify, map) must change nothing, and
 // must keep going past damage to show all of it, where recovery stops at the first problem.
 
-import { type Env, isNotFound, joinPath } from '../env/env.js'
+import { baseName, dirName, type Env, isNotFound, joinPath } from '../env/env.js'
+import { LogReader } from '../log/reader.js'
 import { currentFileName, parseFileName, type FileType } from '../dbformat/filename.js'
 import { InternalKeyComparator, internalKeyToString } from '../dbformat/internal-key.js'
 import { fromUtf8 } from '../util/coding.js'
+import { bytewiseComparator } from '../util/comparator.js'
 import { corruption, ShaleError } from '../util/errors.js'
 import { type FileMetaData, NUM_LEVELS, VersionEdit } from '../version/version-edit.js'
 import { scanLog, type LogScan } from './log-scan.js'
 
 export const icmp = new InternalKeyComparator()
+
+/**
+ * What the readers know of the key order, which they can only check in bytewise order (the one
+ * order Shale has): 'bytewise' when the MANIFEST names it (or a sound MANIFEST names none, as
+ * LevelDB then accepts any), 'foreign' when it names another comparator — order is then not
+ * checked at all — and 'unknown' for a lone table or a MANIFEST whose comparator record is lost,
+ * where a key out of bytewise order is a note, not damage: it may be a custom comparator's order.
+ */
+export type KeyOrder = 'bytewise' | 'foreign' | 'unknown'
+
+export function isBytewise (comparator: string | undefined): boolean {
+  return comparator === undefined || comparator === bytewiseComparator.name
+}
+
+/** The key order a MANIFEST's history establishes (see KeyOrder). */
+export function keyOrderOf (history: ManifestHistory): KeyOrder {
+  const name = history.state.comparator
+  if (name !== undefined) return isBytewise(name) ? 'bytewise' : 'foreign'
+  return history.problems.length === 0 ? 'bytewise' : 'unknown'
+}
+
+/**
+ * The comparator of the database a lone table file sits in, from the first record of the MANIFEST
+ * that CURRENT names there (LevelDB writes the comparator in every MANIFEST's first record).
+ * 'unknown' when there is no such MANIFEST or it cannot be read.
+ */
+export function comparatorBeside (env: Env, tableFile: string): { order: KeyOrder, comparator: string | undefined, source: string } {
+  const unknown = { order: 'unknown' as const, comparator: undefined, source: 'no readable MANIFEST beside the table' }
+  let manifest: string
+  try {
+    manifest = currentManifest(env, dirName(tableFile))
+  } catch {
+    return unknown
+  }
+  try {
+    const file = env.newSequentialFile(manifest)
+    try {
+      let damaged = false
+      const reader = new LogReader(file, { fileName: manifest, reporter: { corruption: () => { damaged = true } } })
+      const record = reader.readRecord()
+      // Past damage, the record read may not be the first, which is the one naming the comparator.
+      if (record === null || damaged || reader.lastRecordOffset !== 0) return unknown
+      const name = VersionEdit.decode(record).comparatorName
+      return { order: isBytewise(name) ? 'bytewise' : 'foreign', comparator: name, source: baseName(manifest) }
+    } finally {
+      file.close()
+    }
+  } catch {
+    return unknown
+  }
+}
+
+/** The line the readers print about a comparator they cannot order by. */
+export function foreignComparatorNote (name: string): string {
+  return `comparator ${name} is not ${bytewiseComparator.name}: key order is not checked (Shale knows only bytewise order and cannot open, compact or repair this database)`
+}
 
 export interface EditRecord {
   /** Position in the MANIFEST, from 0. */
@@ -69,7 +127,8 @@ export class TreeReplay {
 
   /** The tree after the edits applied so far (levels sorted on demand: replay itself stays linear). */
   get state (): TreeState {
-    this.levels ??= this.files.map((m, level) => sortLevel([...m.values()], level))
+    const bytewise = isBytewise(this.counters.comparator)
+    this.levels ??= this.files.map((m, level) => sortLevel([...m.values()], level, bytewise))
     return { ...this.counters, levels: this.levels }
   }
 
@@ -98,9 +157,14 @@ export class TreeReplay {
     return effect
   }
 
-  /** Problems recovery would refuse the final tree for: overlapping files in a level >= 1. */
+  /**
+   * Problems recovery would refuse the final tree for: overlapping files in a level >= 1. Only
+   * checked in bytewise order: under another comparator, ranges that are disjoint may look
+   * overlapping bytewise.
+   */
   overlaps (): string[] {
     const out: string[] = []
+    if (!isBytewise(this.counters.comparator)) return out
     for (let level = 1; level < NUM_LEVELS; level++) {
       const files = this.state.levels[level]!
       for (let i = 1; i < files.length; i++) {
@@ -115,14 +179,23 @@ export class TreeReplay {
   }
 }
 
-export function sortLevel (files: LiveFile[], level: number): LiveFile[] {
-  return level === 0
-    ? files.sort((a, b) => b.number - a.number)
-    : files.sort((a, b) => icmp.compare(a.smallest, b.smallest) || a.number - b.number)
+/** Level 0 newest first; deeper levels by smallest key, or by number when the order is not bytewise. */
+export function sortLevel (files: LiveFile[], level: number, bytewise = true): LiveFile[] {
+  if (level === 0) return files.sort((a, b) => b.number - a.number)
+  if (!bytewise) return files.sort((a, b) => a.number - b.number)
+  return files.sort((a, b) => icmp.compare(a.smallest, b.smallest) || a.number - b.number)
 }
 
-/** The MANIFEST CURRENT names, as a path. Throws LEVEL_CORRUPTION when there is no sound CURRENT. */
+/**
+ * The MANIFEST CURRENT names, as a path. Throws LEVEL_NOT_FOUND when `dir` is not a directory or
+ * has no CURRENT, and LEVEL_CORRUPTION when CURRENT is not sound.
+ */
 export function currentManifest (env: Env, dir: string): string {
+  if (!isDirectory(env, dir)) {
+    throw new ShaleError('LEVEL_NOT_FOUND', env.fileExists(dir)
+      ? `${dir} is not a directory: give a database directory (shale sst, wal and manifest read single files)`
+      : `${dir} does not exist`)
+  }
   const currentPath = currentFileName(dir)
   let text: string
   try {
@@ -180,7 +253,12 @@ export function readManifestHistory (env: Env, path: string, onEdit?: (record: E
   } else {
     problems.push('the MANIFEST holds no edit')
   }
-  problems.push(...replay.overlaps())
+  // With the comparator record lost, files may be ordered by a comparator other than bytewise.
+  if (s.comparator === undefined && problems.length > 0) {
+    replay.warnings.push('no comparator record could be read: files are not checked for overlaps')
+  } else {
+    problems.push(...replay.overlaps())
+  }
   return { path, scan, edits, problems, warnings: replay.warnings, state: s }
 }
 

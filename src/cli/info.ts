@@ -10,7 +10,9 @@ import { fromUtf8 } from '../util/coding.js'
 import { flag, integerOption, type ParsedArgs } from './args.js'
 import { ENCODING_OPTIONS, encodingsOf, type Encoding, formatBytes, internalKeyText, userKeyBytes, userKeyText } from './codec.js'
 import { type Command, type Context, JSON_OPTION } from './command.js'
-import { currentManifest, type DirEntry, icmp, listDir, type LiveFile, readManifestHistory, type ManifestHistory } from './db-dir.js'
+import {
+  currentManifest, type DirEntry, foreignComparatorNote, icmp, isBytewise, listDir, type LiveFile, readManifestHistory, type ManifestHistory
+} from './db-dir.js'
 import { type LogSummary, summarizeLog } from './log-scan.js'
 import { columns, EXIT_OK, EXIT_PROBLEM, formatSize, type Output, printError } from './output.js'
 
@@ -107,8 +109,10 @@ function gather (env: Env, dir: string, enc: Encoding, logLines: number): InfoRe
   const lastLogSequence = logs.reduce<number | undefined>(
     (m, l) => l.lastSequence === undefined ? m : Math.max(m ?? 0, l.lastSequence), undefined)
 
+  // A level's range needs the key order; under another comparator only each file's own is known.
+  const ordered = isBytewise(state.comparator)
   const levels = state.levels.map((files, level): LevelInfo => {
-    const range = levelRange(files)
+    const range = ordered ? levelRange(files) : undefined
     return {
       level,
       files,
@@ -128,6 +132,7 @@ function toJson (r: InfoReport, enc: Encoding): object {
     dir: r.dir,
     manifest: { name: r.manifest, bytes: r.history.scan.fileSize, edits: r.history.edits.length },
     comparator: s.comparator,
+    keyOrderChecked: isBytewise(s.comparator),
     logNumber: s.logNumber,
     prevLogNumber: s.prevLogNumber,
     nextFileNumber: s.nextFileNumber,
@@ -163,6 +168,7 @@ function print (out: Output, r: InfoReport, enc: Encoding, listFiles: boolean): 
     ['database', r.dir],
     ['MANIFEST', `${r.manifest} (${formatSize(r.history.scan.fileSize)}, ${r.history.edits.length} edits)`],
     ['comparator', s.comparator ?? '(none recorded)'],
+    ...(isBytewise(s.comparator) ? [] : [['', foreignComparatorNote(s.comparator!)]]),
     ['log number', `${s.logNumber ?? '?'} (previous ${s.prevLogNumber ?? 0})`],
     ['next file', String(s.nextFileNumber ?? '?')],
     ['last sequence', `${s.lastSequence ?? '?'}${withLogs}`]
@@ -173,7 +179,8 @@ function print (out: Output, r: InfoReport, enc: Encoding, listFiles: boolean): 
   const deepest = Math.max(0, ...r.levels.filter((l) => l.files.length > 0).map((l) => l.level))
   const rows: string[][] = [['level', 'files', 'bytes', 'key range']]
   for (const l of r.levels.slice(0, deepest + 1)) {
-    rows.push([String(l.level), String(l.files.length), formatSize(l.bytes), l.files.length === 0 ? '' : `${l.smallest!} .. ${l.largest!}`])
+    rows.push([String(l.level), String(l.files.length), formatSize(l.bytes),
+      l.files.length === 0 ? '' : l.smallest === undefined ? '(not known in this order: see --files)' : `${l.smallest} .. ${l.largest!}`])
   }
   rows.push(['total', String(r.levels.reduce((n, l) => n + l.files.length, 0)), formatSize(r.levels.reduce((n, l) => n + l.bytes, 0)), ''])
   for (const line of columns(rows)) out.line(line)
@@ -217,7 +224,8 @@ export const info: Command = {
     summary: 'Show levels, files, bytes, key ranges, sequence numbers, and the log and MANIFEST numbers.',
     description: 'Reads CURRENT, the MANIFEST, the live logs and the info log LOG without opening the database\n' +
       '(no lock, no writes).\n' +
-      'Exits 1 if the MANIFEST is damaged or names files that are missing or of the wrong size.',
+      'Exits 1 if the MANIFEST is damaged or names files that are missing or of the wrong size. Under a\n' +
+      'comparator other than the bytewise one, says so and shows no level key ranges nor overlap checks.',
     positionals: [{ name: 'dir', required: true, description: 'database directory' }],
     options: [
       { name: 'files', short: 'f', type: 'boolean', description: 'list every table file under its level' },

@@ -5,7 +5,9 @@
 // fragmentation is determined by a record's start offset and length alone.
 
 import { baseName, type Env } from '../env/env.js'
+import { parseFileName } from '../dbformat/filename.js'
 import { LogReader } from '../log/reader.js'
+import { VersionEdit } from '../version/version-edit.js'
 import { BLOCK_SIZE, HEADER_SIZE } from '../log/format.js'
 import { ShaleError } from '../util/errors.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
@@ -144,3 +146,59 @@ export function summarizeLog (env: Env, path: string): LogSummary {
   return summary
 }
 
+
+/** Whether a log record is a whole, well-formed write batch (the header alone proves little). */
+function isWriteBatch (payload: Uint8Array): boolean {
+  try {
+    const batch = WriteBatch.fromContents(payload)
+    let count = 0
+    batch.iterate({ put: () => { count++ }, del: () => { count++ } })
+    return count === batch.count
+  } catch {
+    return false
+  }
+}
+
+function isVersionEdit (payload: Uint8Array): boolean {
+  try {
+    VersionEdit.decode(payload)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Records read to tell a MANIFEST from a write-ahead log by content. */
+const SNIFF_RECORDS = 16
+
+/**
+ * What kind of file `path` is: by its name when the name is a LevelDB one, else by its first
+ * records — a MANIFEST's decode as VersionEdits, a log's as write batches. Undefined when neither
+ * tells (no readable record, or records that decode as both or neither), or the file cannot be read.
+ */
+export function fileKindOf (env: Env, path: string): 'manifest' | 'log' | 'table' | undefined {
+  const type = parseFileName(baseName(path))?.type
+  if (type === 'manifest' || type === 'log' || type === 'table') return type
+  let edits = 0
+  let batches = 0
+  let records = 0
+  try {
+    const file = env.newSequentialFile(path)
+    try {
+      const reader = new LogReader(file, { fileName: path })
+      for (let r = reader.readRecord(); r !== null && records < SNIFF_RECORDS; r = reader.readRecord()) {
+        records++
+        if (isVersionEdit(r)) edits++
+        if (isWriteBatch(r)) batches++
+      }
+    } finally {
+      file.close()
+    }
+  } catch {
+    return undefined
+  }
+  if (records === 0) return undefined
+  if (edits === records && batches < records) return 'manifest'
+  if (batches === records && edits < records) return 'log'
+  return undefined
+}

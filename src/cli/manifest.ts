@@ -4,10 +4,13 @@
 
 import { baseName } from '../env/env.js'
 import type { VersionEdit } from '../version/version-edit.js'
-import { flag, type ParsedArgs } from './args.js'
+import { flag, type ParsedArgs, UsageError } from './args.js'
 import { ENCODING_OPTIONS, encodingsOf, type Encoding, internalKeyText } from './codec.js'
 import { type Command, type Context, JSON_OPTION } from './command.js'
-import { currentManifest, type EditEffect, type EditRecord, isDirectory, readManifestHistory } from './db-dir.js'
+import {
+  currentManifest, type EditEffect, type EditRecord, foreignComparatorNote, isBytewise, isDirectory, readManifestHistory
+} from './db-dir.js'
+import { fileKindOf } from './log-scan.js'
 import { EXIT_OK, EXIT_PROBLEM, formatSize, printError } from './output.js'
 
 /** What an edit was, from what it did: a flush adds tables, a compaction replaces them, a move relevels one. */
@@ -80,7 +83,9 @@ export const manifest: Command = {
     name: 'manifest',
     summary: 'Print every VersionEdit of a MANIFEST in order, decoded: the history of state transitions.',
     description: 'Given a directory, reads the MANIFEST that CURRENT names; given a file, reads that file.\n' +
-      'Exits 1 if records are damaged or do not decode, or the resulting tree is one recovery would refuse.',
+      'Exits 1 if records are damaged or do not decode, or the resulting tree is one recovery would refuse\n' +
+      '(overlapping files below level 0: checked only under the bytewise comparator). A log or table file\n' +
+      '(by its name, or a log by its records decoding as write batches) is refused with a pointer (exit 2).',
     positionals: [{ name: 'path', required: true, description: 'database directory or MANIFEST file' }],
     options: [JSON_OPTION, ...ENCODING_OPTIONS],
     examples: ['shale manifest ./db', 'shale manifest ./db/MANIFEST-000005 --json']
@@ -89,6 +94,9 @@ export const manifest: Command = {
   async run (args: ParsedArgs, ctx: Context): Promise<number> {
     const path = args.positionals[0]!
     const file = isDirectory(ctx.env, path) ? currentManifest(ctx.env, path) : path
+    const kind = file === path ? fileKindOf(ctx.env, path) : 'manifest'
+    if (kind === 'log') throw new UsageError(`${path} is a write-ahead log, not a MANIFEST: run "shale wal ${path}"`)
+    if (kind === 'table') throw new UsageError(`${path} is a table file, not a MANIFEST: run "shale sst ${path}"`)
     const enc = encodingsOf(args).key
     const json = flag(args, 'json')
     const out = ctx.out
@@ -111,6 +119,8 @@ export const manifest: Command = {
         edits,
         filesPerLevel: live,
         lastSequence: history.state.lastSequence,
+        comparator: history.state.comparator,
+        keyOrderChecked: isBytewise(history.state.comparator),
         dropped: history.scan.drops,
         problems: history.problems,
         warnings: history.warnings
@@ -118,6 +128,7 @@ export const manifest: Command = {
     } else {
       out.line()
       out.line(`${history.edits.length} edits; files per level now: ${live.join(' ')}; last sequence ${history.state.lastSequence ?? '?'}`)
+      if (!isBytewise(history.state.comparator)) out.line(`note: ${foreignComparatorNote(history.state.comparator!)}`)
       for (const d of history.scan.drops) if (!d.reported) out.line(`note: ${d.bytes} bytes at offset ${d.offset ?? '?'}: ${d.reason}`)
     }
     for (const w of history.warnings) printError(`warning: ${w}`)

@@ -12,7 +12,7 @@ import type { Env } from '../env/env.js'
 import { baseName } from '../env/env.js'
 import { compareBytes, toHex } from '../util/coding.js'
 import { type Encoding, formatBytes, internalKeyText, truncate, userKeyBytes } from './codec.js'
-import { currentManifest, type EditEffect, type EditRecord, readManifestHistory } from './db-dir.js'
+import { currentManifest, type EditEffect, type EditRecord, foreignComparatorNote, isBytewise, readManifestHistory } from './db-dir.js'
 import { describeEdit, editKind } from './manifest.js'
 
 export interface MapStint {
@@ -60,6 +60,8 @@ export interface MapModel {
   axis: Array<{ x: number, text: string }>
   lastSequence: number | undefined
   problems: string[]
+  /** What the reader should know that is not damage (a comparator the axis does not follow). */
+  notes: string[]
 }
 
 interface OpenStint {
@@ -174,9 +176,18 @@ export function buildMapModel (env: Env, dir: string, options: { maxEdits: numbe
   const rank = new Map(sorted.map((k, i) => [toHex(k), i]))
   const span = Math.max(1, sorted.length - 1)
   const places = (options.axis === 'key' ? keyPlaces(sorted) : undefined) ?? sorted.map((_, i) => i / span)
+  const notes: string[] = []
+  const comparator = history.state.comparator
+  if (!isBytewise(comparator)) {
+    notes.push(`${foreignComparatorNote(comparator!)}. The axis is in bytewise order, which is not the database's: ` +
+      'each box spans the bytewise least to greatest of its two boundary keys, and boxes may overlap where the files do not')
+  }
   for (const s of shown) {
-    s.stint.lo = rank.get(toHex(s.smallestKey))!
-    s.stint.hi = rank.get(toHex(s.largestKey))!
+    // Under another comparator a file's smallest key may be the bytewise greater one.
+    const a = rank.get(toHex(s.smallestKey))!
+    const b = rank.get(toHex(s.largestKey))!
+    s.stint.lo = Math.min(a, b)
+    s.stint.hi = Math.max(a, b)
     s.stint.x0 = places[s.stint.lo]!
     s.stint.x1 = places[s.stint.hi]!
   }
@@ -209,6 +220,7 @@ export function buildMapModel (env: Env, dir: string, options: { maxEdits: numbe
     axisMode: options.axis,
     axis,
     lastSequence: history.state.lastSequence,
-    problems: history.problems
+    problems: history.problems,
+    notes
   }
 }

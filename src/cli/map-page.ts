@@ -98,6 +98,7 @@ export function renderMapPage (model: MapModel, generatedAt: Date): string {
   }).join('\n')
 
   const folded = model.firstEdit > 0 ? `<p class="note">The first ${model.firstEdit} edits are folded into the starting state (--max-edits).</p>` : ''
+  const notes = model.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n')
   const problems = model.problems.length === 0
     ? ''
     : `<div class="problems"><b>Problems found reading the MANIFEST:</b><ul>${model.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`
@@ -117,7 +118,9 @@ export function renderMapPage (model: MapModel, generatedAt: Date): string {
 ` · last sequence ${model.lastSequence ?? '?'} · drawn ${esc(generatedAt.toISOString())}</p>
 <p class="legend">Each row is a level; each box a table file, placed over the keys it covers${model.axisMode === 'rank' ? ' (keys evenly spaced by rank)' : ''},
 its height growing with its bytes (square root of its share of the largest file). Level-0 files may overlap and are stacked. Hover for details; click an edit to see the tree after it
-(<span class="swatch added"></span> added by it, <span class="swatch ghost"></span> removed by it); Esc returns to the current tree.</p>
+(<span class="swatch added"></span> added by it, <span class="swatch ghost"></span> removed by it); Esc returns to the current tree.
+Level targets are the engine's fixed budgets (LevelDB 1.20's), which no option changes.</p>
+${notes}
 ${problems}
 </header>
 <section class="tree" id="tree" data-key-positions="${model.keyPositions}" data-axis="${model.axisMode}" data-last-edit="${lastEdit}">

@@ -15,7 +15,9 @@ export const map: Command = {
     summary: 'Draw the LSM tree and the timeline of VersionEdits as one self-contained HTML page.',
     description: 'Each level is a row of file boxes placed by key range and sized by bytes; the timeline lists every\n' +
       'VersionEdit of the MANIFEST (files added, removed and moved between levels). Hover for details, click\n' +
-      'an edit to see the tree right after it. The page needs no network. Reads only.',
+      'an edit to see the tree right after it. The page needs no network. Reads only.\n' +
+      'Level targets are the engine\'s: 10 MiB at level 1 and ten times more at each level below, fixed as\n' +
+      'in LevelDB 1.20 (no option, such as the write buffer or file size, changes them), so map takes none.',
     positionals: [{ name: 'dir', required: true, description: 'database directory' }],
     options: [
       { name: 'output', short: 'o', type: 'string', valueName: 'file', description: 'where to write the page (default: map.html)' },
@@ -37,6 +39,7 @@ export const map: Command = {
     writeFileSync(output, html)
     const live = model.stints.filter((s) => s.until === undefined).length
     ctx.out.line(`wrote ${output} (${formatSize(Buffer.byteLength(html))}): ${plural(live, 'file')}, ${plural(model.totalEdits, 'edit')}`)
+    for (const n of model.notes) printError(`note: ${n}`)
     for (const p of model.problems) printError(`problem: ${p}`)
     return model.problems.length > 0 ? EXIT_PROBLEM : EXIT_OK
   }

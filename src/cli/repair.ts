@@ -16,6 +16,7 @@ export const repair: Command = {
     summary: 'Rebuild a damaged database from its tables and logs (damaged files go to lost/).',
     description: 'Takes the lock, so the database must be closed. Every log becomes tables, every table is\n' +
       'checked, damaged tables keep their readable entries, and a new MANIFEST names the result.\n' +
+      'Refuses (exit 1, nothing written) a database made under a comparator other than the bytewise one.\n' +
       'Exits 0 when the database was repaired, even if data was lost (the report says what).',
     positionals: [{ name: 'dir', required: true, description: 'database directory' }],
     options: [QUIET_OPTION, JSON_OPTION],
@@ -25,14 +26,19 @@ export const repair: Command = {
   async run (args: ParsedArgs, ctx: Context): Promise<number> {
     const dir = args.positionals[0]!
     if (!isDirectory(ctx.env, dir)) throw new ShaleError('LEVEL_NOT_FOUND', `${dir} is not a directory`)
-    // The engine's repair reports no progress of its own: a spinner (or a start and an end line).
-    const progress = new Progress('repair', undefined, { enabled: !flag(args, 'quiet') })
+    // The engine's repair reports no progress of its own: a spinner (or a start and an end line),
+    // begun only once it holds the lock, so that a refusal or a locked database prints the error alone.
+    let progress: Progress | undefined
     let report: RepairReport
     try {
-      report = await repairDB(ctx.env, dir)
-    } finally {
-      progress.finish()
+      report = await repairDB(ctx.env, dir, {}, {
+        started: () => { progress = new Progress('repair', undefined, { enabled: !flag(args, 'quiet') }) }
+      })
+    } catch (err) {
+      progress?.finish('failed')
+      throw err
     }
+    progress?.finish()
     if (flag(args, 'json')) {
       ctx.out.json(report)
       return EXIT_OK

@@ -8,6 +8,7 @@ import { flag, type ParsedArgs } from './args.js'
 import { ENCODING_OPTIONS, type Encoding, encodingsOf, formatBytes, internalKeyText } from './codec.js'
 import { type Command, type Context, JSON_OPTION } from './command.js'
 import { type DataBlockInfo, scanTable, type TableReport } from './table-scan.js'
+import { comparatorBeside, foreignComparatorNote } from './db-dir.js'
 import { columns, EXIT_OK, EXIT_PROBLEM, formatSize, JsonArrayWriter, printError } from './output.js'
 
 function entryJson (ikey: Uint8Array, value: Uint8Array, keyEnc: Encoding, valueEnc: Encoding): object {
@@ -38,9 +39,14 @@ function blockJson (b: DataBlockInfo, enc: Encoding): object {
   }
 }
 
-function summaryJson (r: TableReport, enc: Encoding): object {
+type ComparatorInfo = ReturnType<typeof comparatorBeside>
+
+function summaryJson (r: TableReport, enc: Encoding, cmp: ComparatorInfo): object {
   return {
     file: r.path,
+    comparator: cmp.comparator,
+    comparatorSource: cmp.source,
+    keyOrder: r.keyOrder,
     bytes: r.fileSize,
     footer: r.footer,
     index: r.index,
@@ -57,7 +63,8 @@ function summaryJson (r: TableReport, enc: Encoding): object {
     maxSequence: r.maxSequence,
     dataBlocks: r.blocks.length,
     blocks: r.blocks.map((b) => blockJson(b, enc)),
-    problems: r.problems
+    problems: r.problems,
+    notes: r.notes
   }
 }
 
@@ -66,7 +73,9 @@ export const sst: Command = {
     name: 'sst',
     summary: 'Show a table file: footer, index, filter, per-block statistics, and entries with --entries.',
     description: 'Reads every block with its checksum verified, and checks that keys are internal keys in order,\n' +
-      'within their index entries, and admitted by the bloom filter. Exits 1 on any damage.',
+      'within their index entries, and admitted by the bloom filter. Exits 1 on any damage. The comparator\n' +
+      'comes from the MANIFEST beside the file: under one that is not bytewise, order is not checked; with\n' +
+      'none readable, keys out of bytewise order are a note (a custom comparator\'s order), not damage.',
     positionals: [{ name: 'file', required: true, description: 'a .ldb or .sst file' }],
     options: [
       { name: 'entries', type: 'boolean', description: 'print every entry (key @ sequence : type, then the value)' },
@@ -84,6 +93,7 @@ export const sst: Command = {
     const showEntries = flag(args, 'entries')
     const showBlocks = args.options.get('blocks') !== false
     const out = ctx.out
+    const cmp = comparatorBeside(ctx.env, path)
 
     let report: TableReport
     if (json) {
@@ -94,9 +104,10 @@ export const sst: Command = {
         entries = new JsonArrayWriter(out)
       }
       report = await scanTable(ctx.env, path, {
+        keyOrder: cmp.order,
         onEntry: entries === undefined ? undefined : async (k, v) => { await entries!.push(entryJson(k, v, keyEnc, valueEnc)) }
       })
-      const summary = summaryJson(report, keyEnc) as Record<string, unknown>
+      const summary = summaryJson(report, keyEnc, cmp) as Record<string, unknown>
       if (!showBlocks) delete summary.blocks
       if (entries !== undefined) {
         entries.end()
@@ -107,6 +118,7 @@ export const sst: Command = {
     } else {
       let lastBlock = -1
       report = await scanTable(ctx.env, path, {
+        keyOrder: cmp.order,
         onEntry: !showEntries
           ? undefined
           : async (k, v, block) => {
@@ -127,16 +139,17 @@ export const sst: Command = {
           }
       })
       if (showEntries) out.line()
-      printSummary(ctx, report, keyEnc, showBlocks)
+      printSummary(ctx, report, keyEnc, showBlocks, cmp)
     }
     for (const p of report.problems) printError(`problem: ${p}`)
     return report.problems.length > 0 ? EXIT_PROBLEM : EXIT_OK
   }
 }
 
-function printSummary (ctx: Context, r: TableReport, enc: Encoding, showBlocks: boolean): void {
+function printSummary (ctx: Context, r: TableReport, enc: Encoding, showBlocks: boolean, cmp: ComparatorInfo): void {
   const out = ctx.out
   const rows: string[][] = [['file', `${baseName(r.path)} (${r.fileSize} bytes)`]]
+  rows.push(['comparator', cmp.comparator === undefined ? `unknown (${cmp.source})` : `${cmp.comparator} (from ${cmp.source})`])
   if (r.footer !== undefined) {
     rows.push(['footer', `metaindex at ${r.footer.metaindex.offset} (${r.footer.metaindex.size} bytes), index at ${r.footer.index.offset} (${r.footer.index.size} bytes)`])
   }
@@ -163,6 +176,8 @@ function printSummary (ctx: Context, r: TableReport, enc: Encoding, showBlocks: 
     rows.push(['largest', internalKeyText(r.largest, enc)])
   }
   for (const l of columns(rows)) out.line(l)
+  if (r.keyOrder === 'foreign') out.line(`note: ${foreignComparatorNote(cmp.comparator!)}`)
+  for (const n of r.notes) out.line(`note: ${n}`)
   if (showBlocks && r.blocks.length > 0) {
     out.line()
     const table: string[][] = [['block', 'offset', 'stored', 'raw', 'compression', 'entries', 'restarts', 'first key .. last key']]

@@ -13,7 +13,7 @@ import {
 } from '../table/format.js'
 import { decodeFixed32, fromUtf8 } from '../util/coding.js'
 import { bytewiseComparator } from '../util/comparator.js'
-import { icmp } from './db-dir.js'
+import { icmp, type KeyOrder } from './db-dir.js'
 
 export interface BlockInfo {
   offset: number
@@ -64,7 +64,11 @@ export interface TableReport {
   largest: Uint8Array | undefined
   minSequence: number | undefined
   maxSequence: number | undefined
+  /** The key order the table was checked in (see KeyOrder). */
+  keyOrder: KeyOrder
   problems: string[]
+  /** What is odd without being damage: keys out of bytewise order when the comparator is not known. */
+  notes: string[]
 }
 
 export interface TableScanOptions {
@@ -74,6 +78,8 @@ export interface TableScanOptions {
   onEntry?: (ikey: Uint8Array, value: Uint8Array, block: number) => void | Promise<void>
   /** Called after each data block with the file offset reached. */
   onProgress?: (offset: number) => void
+  /** What is known of the comparator the table was written under; default 'unknown'. */
+  keyOrder?: KeyOrder
 }
 
 /** Problems kept per table; a block of garbage would otherwise give one per entry. */
@@ -108,7 +114,8 @@ async function scanOpenTable (file: RandomAccessFile, path: string, options: Tab
   const report: TableReport = {
     path, fileSize, footer: undefined, index: undefined, metaindex: undefined, filter: undefined, blocks: [],
     entries: 0, puts: 0, deletions: 0, keyBytes: 0, valueBytes: 0,
-    smallest: undefined, largest: undefined, minSequence: undefined, maxSequence: undefined, problems: []
+    smallest: undefined, largest: undefined, minSequence: undefined, maxSequence: undefined,
+    keyOrder: options.keyOrder ?? 'unknown', problems: [], notes: []
   }
   const problem = (text: string): void => {
     if (report.problems.length < MAX_PROBLEMS) report.problems.push(text)
@@ -166,6 +173,18 @@ async function scanOpenTable (file: RandomAccessFile, path: string, options: Tab
     return report
   }
 
+  // Order checks: damage in bytewise order, not made under a foreign comparator, and with the
+  // comparator unknown a first key out of bytewise order is noted and the checks stop.
+  let checkOrder = report.keyOrder !== 'foreign'
+  const outOfOrder = (text: string): void => {
+    if (report.keyOrder === 'bytewise') {
+      problem(text)
+      return
+    }
+    report.notes.push(`${text}: the table may have been written under a comparator other than bytewise ` +
+      '(no MANIFEST says which), so order is not checked further')
+    checkOrder = false
+  }
   const it = index.newIterator(icmp)
   let previous: Uint8Array | undefined
   let previousSeparator: Uint8Array | undefined
@@ -199,9 +218,9 @@ async function scanOpenTable (file: RandomAccessFile, path: string, options: Tab
         report.entries++
         info.lastKey = key.slice()
         if (info.firstKey === undefined) info.firstKey = info.lastKey
-        if (previous !== undefined && icmp.compare(previous, key) >= 0) problem(`block at offset ${handle.offset}: keys out of order at entry ${info.entries - 1}`)
+        if (checkOrder && previous !== undefined && icmp.compare(previous, key) >= 0) outOfOrder(`block at offset ${handle.offset}: keys out of order at entry ${info.entries - 1}`)
         previous = info.lastKey
-        if (icmp.compare(key, separator) > 0) problem(`block at offset ${handle.offset}: entry ${info.entries - 1} is past the block's index key`)
+        if (checkOrder && icmp.compare(key, separator) > 0) outOfOrder(`block at offset ${handle.offset}: entry ${info.entries - 1} is past the block's index key`)
         try {
           const p = parseInternalKey(key)
           report.keyBytes += p.userKey.length
@@ -226,8 +245,8 @@ async function scanOpenTable (file: RandomAccessFile, path: string, options: Tab
       info.error = message(err)
       problem(`data block at offset ${handle.offset}: ${info.error}`)
     }
-    if (previousSeparator !== undefined && icmp.compare(previousSeparator, separator) >= 0) {
-      problem(`index entries out of order at block ${blockNumber}`)
+    if (checkOrder && previousSeparator !== undefined && icmp.compare(previousSeparator, separator) >= 0) {
+      outOfOrder(`index entries out of order at block ${blockNumber}`)
     }
     previousSeparator = separator
     options.onProgress?.(handle.offset + handle.size)

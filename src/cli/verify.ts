@@ -8,7 +8,7 @@ import { bytesEqual } from '../util/coding.js'
 import { flag, type ParsedArgs } from './args.js'
 import { ENCODING_OPTIONS, encodingsOf, internalKeyText } from './codec.js'
 import { type Command, type Context, JSON_OPTION, QUIET_OPTION } from './command.js'
-import { currentManifest, listDir, readManifestHistory, tablePath } from './db-dir.js'
+import { currentManifest, foreignComparatorNote, keyOrderOf, listDir, readManifestHistory, tablePath } from './db-dir.js'
 import { summarizeLog } from './log-scan.js'
 import { EXIT_OK, EXIT_PROBLEM, formatSize, plural, printError } from './output.js'
 import { Progress } from './progress.js'
@@ -22,6 +22,8 @@ interface FileResult {
   /** What was read: blocks and entries, records. */
   detail: string
   problems: string[]
+  /** Oddities that are not damage (keys out of bytewise order when the comparator is unknown). */
+  notes: string[]
 }
 
 export const verify: Command = {
@@ -30,7 +32,8 @@ export const verify: Command = {
     summary: 'Read every block of every live file with checksums; report damage per file; exit 1 on any.',
     description: 'Checks the MANIFEST, every table it names (existence, size, each block\'s checksum, key order,\n' +
       'the key range the MANIFEST records, the bloom filter) and the live logs. Opens nothing: no lock is\n' +
-      'taken, so verify a database no process is writing.',
+      'taken, so verify a database no process is writing. Key order is checked only when the MANIFEST\n' +
+      'names the bytewise comparator; under another one it is skipped and only the rest is checked.',
     positionals: [{ name: 'dir', required: true, description: 'database directory' }],
     options: [
       { name: 'verbose', short: 'v', type: 'boolean', description: 'list intact files too' },
@@ -51,8 +54,10 @@ export const verify: Command = {
     const manifestPath = currentManifest(ctx.env, dir)
     const history = readManifestHistory(ctx.env, manifestPath)
     results.push({
-      file: baseName(manifestPath), kind: 'manifest', bytes: history.scan.fileSize, detail: `${history.edits.length} edits`, problems: history.problems
+      file: baseName(manifestPath), kind: 'manifest', bytes: history.scan.fileSize, detail: `${history.edits.length} edits`, problems: history.problems, notes: []
     })
+    const keyOrder = keyOrderOf(history)
+    const comparator = history.state.comparator
     const tables = history.state.levels.flat()
     const logNumber = history.state.logNumber ?? 0
     const logs = listDir(ctx.env, dir).filter((e) => e.type === 'log' && (e.number >= logNumber || e.number === history.state.prevLogNumber))
@@ -63,7 +68,7 @@ export const verify: Command = {
     for (const f of tables) {
       const path = tablePath(ctx.env, dir, f.number)
       const name = path === undefined ? `${String(f.number).padStart(6, '0')}.ldb` : baseName(path)
-      const result: FileResult = { file: name, kind: 'table', level: f.level, bytes: f.fileSize, detail: '', problems: [] }
+      const result: FileResult = { file: name, kind: 'table', level: f.level, bytes: f.fileSize, detail: '', problems: [], notes: [] }
       results.push(result)
       progress.update(done, name)
       if (path === undefined) {
@@ -74,9 +79,11 @@ export const verify: Command = {
         const base = done
         const report = await scanTable(ctx.env, path, {
           fileSize: Math.min(actual, f.fileSize),
+          keyOrder,
           onProgress: (offset) => { progress.update(base + offset, name) }
         })
         result.problems.push(...report.problems)
+        result.notes.push(...report.notes)
         result.detail = `${report.blocks.length} blocks, ${report.entries} entries`
         if (report.smallest !== undefined && !bytesEqual(report.smallest, f.smallest)) {
           result.problems.push(`smallest key is ${internalKeyText(report.smallest, enc)}; the MANIFEST says ${internalKeyText(f.smallest, enc)}`)
@@ -90,7 +97,7 @@ export const verify: Command = {
     for (const l of logs) {
       progress.update(done, l.name)
       const summary = summarizeLog(ctx.env, joinPath(dir, l.name))
-      results.push({ file: l.name, kind: 'log', bytes: summary.bytes, detail: `${summary.batches} batches, ${summary.writes} writes`, problems: summary.damage })
+      results.push({ file: l.name, kind: 'log', bytes: summary.bytes, detail: `${summary.batches} batches, ${summary.writes} writes`, problems: summary.damage, notes: [] })
       done += Math.max(0, l.size)
     }
     const damaged = results.filter((r) => r.problems.length > 0)
@@ -98,23 +105,29 @@ export const verify: Command = {
     progress.finish(damaged.length === 0 ? 'all intact' : `${damaged.length} damaged`)
 
     if (json) {
-      ctx.out.json({ dir, ok: damaged.length === 0, files: results, damaged: damaged.length, bytes: total })
+      ctx.out.json({ dir, ok: damaged.length === 0, comparator, keyOrder, files: results, damaged: damaged.length, bytes: total })
     } else {
+      if (keyOrder === 'foreign') ctx.out.line(`note: ${foreignComparatorNote(comparator!)}`)
+      if (keyOrder === 'unknown') ctx.out.line('note: the MANIFEST\'s comparator record is unreadable: keys out of bytewise order are noted, not counted as damage')
       for (const r of results) {
         const where = r.kind === 'table' ? `L${r.level!}` : r.kind
         if (r.problems.length === 0) {
-          if (verbose) ctx.out.line(`${r.file}  ${where}  ok  ${formatSize(r.bytes)}, ${r.detail}`)
+          if (verbose || r.notes.length > 0) ctx.out.line(`${r.file}  ${where}  ok  ${formatSize(r.bytes)}, ${r.detail}`)
+          for (const n of r.notes) ctx.out.line(`  note: ${n}`)
           continue
         }
         ctx.out.line(`${r.file}  ${where}  DAMAGED${r.detail === '' ? '' : ` (${r.detail})`}`)
         for (const p of r.problems) ctx.out.line(`  ${p}`)
+        for (const n of r.notes) ctx.out.line(`  note: ${n}`)
       }
       ctx.out.line(`verified ${plural(tables.length, "table")}, ${plural(logs.length, "log")} and the MANIFEST (${formatSize(total + history.scan.fileSize)}): ` +
         (damaged.length === 0 ? 'no damage' : `${damaged.length} damaged ${damaged.length === 1 ? 'file' : 'files'}`))
     }
     if (damaged.length > 0) {
       printError(`damage in ${damaged.map((r) => r.file).join(', ')}`)
-      printError(`"shale repair ${dir}" rebuilds the database from what is readable (damaged files go to lost/)`)
+      printError(keyOrder === 'foreign'
+        ? `"shale repair" refuses a database ordered by comparator ${comparator!}: repair it with the program that made it`
+        : `"shale repair ${dir}" rebuilds the database from what is readable (damaged files go to lost/)`)
     }
     return damaged.length > 0 ? EXIT_PROBLEM : EXIT_OK
   }

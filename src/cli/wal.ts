@@ -4,10 +4,10 @@
 
 import { baseName } from '../env/env.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
-import { flag, type ParsedArgs } from './args.js'
+import { flag, type ParsedArgs, UsageError } from './args.js'
 import { ENCODING_OPTIONS, encodingsOf, formatBytes } from './codec.js'
 import { type Command, type Context, JSON_OPTION } from './command.js'
-import { scanLog } from './log-scan.js'
+import { fileKindOf, scanLog } from './log-scan.js'
 import { EXIT_OK, EXIT_PROBLEM, printError } from './output.js'
 
 interface Op {
@@ -30,7 +30,9 @@ export const wal: Command = {
     name: 'wal',
     summary: 'Show the batches in a log file with sequence numbers, and what a reader would drop and why.',
     description: 'Reads the log as recovery does, with checksums verified. Damage the reader reports, and records\n' +
-      'that are not write batches, make the exit code 1; a torn tail (the normal result of a crash) does not.',
+      'that are not write batches, make the exit code 1; a torn tail (the normal result of a crash) does not.\n' +
+      'A MANIFEST (by its name, or by its records decoding as VersionEdits) is refused with a pointer to\n' +
+      '"shale manifest" (exit 2).',
     positionals: [{ name: 'file', required: true, description: 'a NNNNNN.log file' }],
     options: [
       { name: 'entries', type: 'boolean', description: 'print each batch\'s puts and deletes' },
@@ -42,6 +44,9 @@ export const wal: Command = {
 
   async run (args: ParsedArgs, ctx: Context): Promise<number> {
     const path = args.positionals[0]!
+    const kind = fileKindOf(ctx.env, path)
+    if (kind === 'manifest') throw new UsageError(`${path} is a MANIFEST, not a write-ahead log: run "shale manifest ${path}"`)
+    if (kind === 'table') throw new UsageError(`${path} is a table file, not a write-ahead log: run "shale sst ${path}"`)
     const { key: keyEnc, value: valueEnc } = encodingsOf(args)
     const json = flag(args, 'json')
     const withOps = flag(args, 'entries')

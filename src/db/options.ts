@@ -1,5 +1,6 @@
 // Engine options, with classic-level's names and defaults, clipped to the ranges LevelDB accepts
-// (doc/table.md and doc/version.md).
+// except for two lower floors (NUMBER_OPTIONS says which, and why); doc/table.md and doc/version.md
+// say what each shapes.
 
 import type { Env } from '../env/env.js'
 import { invalidArgument } from '../util/errors.js'
@@ -19,7 +20,7 @@ export interface DBOptions {
   compression?: boolean
   /** Block cache capacity in bytes. Default 8 MiB. */
   cacheSize?: number
-  /** Memtable size at which it is flushed to a table. Default 4 MiB, clipped to [1 KiB, 1 GiB]. */
+  /** Memtable size at which it is flushed to a table. Default 4 MiB, clipped to [1 KiB, 1 GiB] (LevelDB: from 64 KiB). */
   writeBufferSize?: number
   /** Uncompressed data-block size. Default 4096, clipped to [1 KiB, 4 MiB]. */
   blockSize?: number
@@ -27,7 +28,7 @@ export interface DBOptions {
   maxOpenFiles?: number
   /** Keys between restart points in a block. Default 16, at least 1. */
   blockRestartInterval?: number
-  /** Target size of a table written by compaction. Default 2 MiB, clipped to [1 KiB, 1 GiB]. */
+  /** Target size of a table written by compaction. Default 2 MiB, clipped to [1 KiB, 1 GiB] (LevelDB: from 1 MiB). */
   maxFileSize?: number
   /** Bloom filter bits per key; 0 turns the filter off. Default 10, as classic-level. */
   bloomBitsPerKey?: number
@@ -63,13 +64,49 @@ export interface ResolvedOptions {
   backgroundWorkers: boolean
 }
 
-function numberOption (options: DBOptions, name: keyof DBOptions, fallback: number, min: number, max: number): number {
+const KiB = 1024
+const MiB = 1024 * KiB
+const GiB = 1024 * MiB
+
+/** A number option: its default, its range (values outside are clipped to it) and its unit. */
+export interface NumberOptionSpec {
+  fallback: number
+  min: number
+  max: number
+  unit: 'bytes' | 'count'
+}
+
+/**
+ * Every number option. The ranges are LevelDB's (its ClipToRange calls) except two floors that
+ * go lower so that tests can push small data through many tables and levels: writeBufferSize
+ * (LevelDB: 64 KiB) and maxFileSize (LevelDB: 1 MiB) both go down to 1 KiB. README.md's options
+ * table states each range; a test holds the two in agreement.
+ */
+export const NUMBER_OPTIONS = {
+  cacheSize: { fallback: 8 * MiB, min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' },
+  writeBufferSize: { fallback: 4 * MiB, min: 1 * KiB, max: 1 * GiB, unit: 'bytes' },
+  blockSize: { fallback: 4096, min: 1 * KiB, max: 4 * MiB, unit: 'bytes' },
+  maxOpenFiles: { fallback: 1000, min: 64 + 10, max: 50000, unit: 'count' },
+  blockRestartInterval: { fallback: 16, min: 1, max: 1 << 30, unit: 'count' },
+  maxFileSize: { fallback: 2 * MiB, min: 1 * KiB, max: 1 * GiB, unit: 'bytes' },
+  bloomBitsPerKey: { fallback: 10, min: 0, max: 1000, unit: 'count' },
+  maxManifestFileSize: { fallback: 64 * MiB, min: 1 * KiB, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' }
+} as const satisfies Record<string, NumberOptionSpec>
+
+/** A number option's value, checked and rounded down; undefined when not given. */
+function givenNumber (options: DBOptions, name: keyof typeof NUMBER_OPTIONS | 'maxInfoLogFileSize'): number | undefined {
   const v = options[name]
-  if (v === undefined) return fallback
+  if (v === undefined) return undefined
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     throw invalidArgument(`option ${name} must be a non-negative finite number, got ${String(v)}`)
   }
-  return Math.min(max, Math.max(min, Math.floor(v)))
+  return Math.floor(v)
+}
+
+function numberOption (options: DBOptions, name: keyof typeof NUMBER_OPTIONS): number {
+  const { fallback, min, max } = NUMBER_OPTIONS[name]
+  const v = givenNumber(options, name)
+  return v === undefined ? fallback : Math.min(max, Math.max(min, v))
 }
 
 function booleanOption (options: DBOptions, name: keyof DBOptions, fallback: boolean): boolean {
@@ -79,29 +116,21 @@ function booleanOption (options: DBOptions, name: keyof DBOptions, fallback: boo
   return v
 }
 
-const KiB = 1024
-const MiB = 1024 * KiB
-const GiB = 1024 * MiB
-
-/**
- * Fills in defaults and clips to LevelDB's ranges. Values of the wrong type are rejected. The
- * write buffer goes down to 1 KiB (LevelDB's floor is 64 KiB) so that tests can push small data
- * through tables and compaction.
- */
+/** Fills in defaults and clips numbers to the ranges of NUMBER_OPTIONS. Values of the wrong type are rejected. */
 export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
   return {
     createIfMissing: booleanOption(options, 'createIfMissing', true),
     errorIfExists: booleanOption(options, 'errorIfExists', false),
     paranoidChecks: booleanOption(options, 'paranoidChecks', false),
     compression: booleanOption(options, 'compression', true) ? 'snappy' : 'none',
-    cacheSize: numberOption(options, 'cacheSize', 8 * MiB, 0, Number.MAX_SAFE_INTEGER),
-    writeBufferSize: numberOption(options, 'writeBufferSize', 4 * MiB, 1 * KiB, 1 * GiB),
-    blockSize: numberOption(options, 'blockSize', 4096, 1 * KiB, 4 * MiB),
-    maxOpenFiles: numberOption(options, 'maxOpenFiles', 1000, 74, 50000),
-    blockRestartInterval: numberOption(options, 'blockRestartInterval', 16, 1, 1 << 30),
-    maxFileSize: numberOption(options, 'maxFileSize', 2 * MiB, 1 * KiB, 1 * GiB),
-    bloomBitsPerKey: numberOption(options, 'bloomBitsPerKey', 10, 0, 1000),
-    maxManifestFileSize: numberOption(options, 'maxManifestFileSize', 64 * MiB, 1 * KiB, Number.MAX_SAFE_INTEGER),
+    cacheSize: numberOption(options, 'cacheSize'),
+    writeBufferSize: numberOption(options, 'writeBufferSize'),
+    blockSize: numberOption(options, 'blockSize'),
+    maxOpenFiles: numberOption(options, 'maxOpenFiles'),
+    blockRestartInterval: numberOption(options, 'blockRestartInterval'),
+    maxFileSize: numberOption(options, 'maxFileSize'),
+    bloomBitsPerKey: numberOption(options, 'bloomBitsPerKey'),
+    maxManifestFileSize: numberOption(options, 'maxManifestFileSize'),
     maxInfoLogFileSize: infoLogSize(options),
     backgroundWorkers: booleanOption(options, 'backgroundWorkers', true)
   }
@@ -109,7 +138,8 @@ export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
 
 /** maxInfoLogFileSize: 0 (no LOG) stays 0; anything else is at least 1 KiB. */
 function infoLogSize (options: DBOptions): number {
-  const v = numberOption(options, 'maxInfoLogFileSize', DEFAULT_MAX_INFO_LOG_SIZE, 0, Number.MAX_SAFE_INTEGER)
+  const v = givenNumber(options, 'maxInfoLogFileSize')
+  if (v === undefined) return DEFAULT_MAX_INFO_LOG_SIZE
   return v === 0 ? 0 : Math.max(v, KiB)
 }
 

@@ -24,6 +24,9 @@
 //   not hold, merges all tables into one sorted run instead.
 // - It takes the database lock, so it never runs under an open database, and an I/O error stops
 //   it before anything is committed instead of passing for damage.
+// - It knows only the bytewise key order. A database whose MANIFEST names another comparator is
+//   refused before anything is written, and so is a table whose keys are out of bytewise order
+//   (when no MANIFEST says what wrote it): rewriting either as bytewise would make reads wrong.
 
 import { baseName, type Env, isNotFound, joinPath, type SequentialFile } from '../env/env.js'
 import { resolveOptions, tableWriteOptions, type DBOptions } from './options.js'
@@ -43,6 +46,7 @@ import { LogReader } from '../log/reader.js'
 import { LogWriter } from '../log/writer.js'
 import { SalvagingLogFile, SKIPPED_RECORD_TYPE, type SalvageEvents } from '../log/salvage.js'
 import { ReadableEntries } from '../table/readable-entries.js'
+import { bytewiseComparator } from '../util/comparator.js'
 import { invalidArgument, ioError, isCorruption } from '../util/errors.js'
 
 export type RepairOptions = Pick<DBOptions, 'paranoidChecks' | 'compression' | 'bloomBitsPerKey' | 'blockSize' |
@@ -105,15 +109,37 @@ const LOST_DIR = 'lost'
  * remove); one after it, while archiving, leaves the repaired database with left-over files that
  * an open deletes as obsolete.
  */
-export async function repairDB (env: Env, location: string, options: RepairOptions = {}): Promise<RepairReport> {
+export async function repairDB (env: Env, location: string, options: RepairOptions = {}, events: RepairEvents = {}): Promise<RepairReport> {
   if (typeof location !== 'string' || location === '') throw invalidArgument('location must be a non-empty string')
   // Listed before locking, so that a directory with nothing to repair is left without a LOCK file.
-  if (!env.getChildren(location).some(isRepairable)) throw ioError(`${location}: repair found no files`)
+  const children = env.getChildren(location)
+  if (!children.some(isRepairable)) throw ioError(`${location}: repair found no files`)
+  // A foreign comparator is refused before the lock too: a refused database gets no LOCK file.
+  checkComparator(location, readManifestFacts(env, location, children))
   const lock = env.lockFile(lockFileName(location))
   try {
+    events.started?.()
     return await new Repairer(env, location, options).run()
   } finally {
     env.unlockFile(lock)
+  }
+}
+
+export interface RepairEvents {
+  /** Called once the lock is held and the work begins (a refusal or a lock failure comes first). */
+  started?: () => void
+}
+
+/**
+ * Throws LEVEL_INVALID_ARGUMENT when a readable MANIFEST record names a comparator other than the
+ * bytewise one: its tables are ordered by a function repair does not have, and a new MANIFEST
+ * naming them as bytewise would make every read and compaction misorder them.
+ */
+function checkComparator (location: string, facts: ManifestFacts): void {
+  const foreign = [...facts.comparators].filter((name) => name !== bytewiseComparator.name)
+  if (foreign.length > 0) {
+    throw invalidArgument(`${location}: the MANIFEST names comparator ${foreign.join(', ')}; repair knows only ` +
+      `${bytewiseComparator.name} and would misorder its tables (repair it with the program that made it)`)
   }
 }
 
@@ -131,8 +157,8 @@ class Repairer {
   private readonly maxOpenFiles: number
   private readonly tableOptions: TableWriteOptions
   private nextFile = 1
-  /** What the readable MANIFEST records say about logs; read at the first question. */
-  private logBound: LogBound | undefined
+  /** What the readable MANIFEST records say: logs already flushed, comparators. */
+  private facts: ManifestFacts = emptyFacts()
   /** Tables this repair wrote: removed again if it fails before the new MANIFEST is current. */
   private readonly created = new Set<number>()
   /** Originals to move into lost/ once the new MANIFEST is current. */
@@ -188,6 +214,9 @@ class Repairer {
       else if (parsed.type === 'table' && (!tables.has(parsed.number) || name.endsWith('.ldb'))) tables.set(parsed.number, name)
     }
     logs.sort((a, b) => a - b)
+    // Read again under the lock: a writer may have appended before it was taken.
+    this.facts = readManifestFacts(env, dir, manifests)
+    checkComparator(dir, this.facts)
 
     let manifestNumber: number | undefined
     let swapStarted = false
@@ -200,7 +229,7 @@ class Repairer {
         if (t !== undefined) found.push(t)
       }
       const copies = new Set(this.created)
-      const logSequence = this.convertLogs(logs.filter((n) => !this.isObsoleteLog(n, manifests)))
+      const logSequence = this.convertLogs(logs.filter((n) => !this.isObsoleteLog(n)))
       for (const number of [...this.created].filter((n) => !copies.has(n)).sort((a, b) => a - b)) {
         const t = this.scanTable(number, baseName(tableFileName(dir, number)), false)
         if (t !== undefined) found.push(t)
@@ -262,12 +291,8 @@ class Repairer {
    * the directory. Replaying such a log would bring back values overwritten or deleted since, if
    * compaction has already dropped what replaced them.
    */
-  private isObsoleteLog (number: number, manifests: string[]): boolean {
-    if (this.logBound === undefined) {
-      this.logBound = { logNumber: 0, prevLogNumbers: new Set() }
-      for (const name of manifests) readLogNumbers(this.env, joinPath(this.dir, name), this.logBound)
-    }
-    const obsolete = number < this.logBound.logNumber && !this.logBound.prevLogNumbers.has(number)
+  private isObsoleteLog (number: number): boolean {
+    const obsolete = number < this.facts.logNumber && !this.facts.prevLogNumbers.has(number)
     if (obsolete) this.report.logsObsolete++
     return obsolete
   }
@@ -339,8 +364,18 @@ class Repairer {
         let badKeys = 0
         try {
           for (it.seekToFirst(); it.valid(); it.next()) {
-            if (isInternalKey(it.key())) range.add(it.key())
-            else badKeys++
+            const key = it.key()
+            if (!isInternalKey(key)) {
+              badKeys++
+              continue
+            }
+            // Blocks that pass their checksums but hold keys out of order were written under
+            // another comparator (no MANIFEST said so, or this would not be reached).
+            if (range.isAfter(key, this.icmp)) {
+              throw invalidArgument(`${path}: keys are out of ${bytewiseComparator.name} order; the table was written ` +
+                'under another comparator, which repair does not know')
+            }
+            range.add(key)
           }
           it.checkError()
         } finally {
@@ -488,19 +523,34 @@ class Repairer {
 // ---------------------------------------------------------------------------------------------
 // What old MANIFESTs still tell
 
-interface LogBound {
+interface ManifestFacts {
   /** The largest log number any readable record names: every older log was flushed. */
   logNumber: number
   /** Older logs that records name as still needed (the legacy previous log). */
   prevLogNumbers: Set<number>
+  /** Comparator names the records give. */
+  comparators: Set<string>
+}
+
+function emptyFacts (): ManifestFacts {
+  return { logNumber: 0, prevLogNumbers: new Set(), comparators: new Set() }
+}
+
+/** What the readable records of every MANIFEST among `names` (the directory's entries) tell. */
+function readManifestFacts (env: Env, dir: string, names: readonly string[]): ManifestFacts {
+  const facts = emptyFacts()
+  for (const name of names) {
+    if (parseFileName(name)?.type === 'manifest') readManifest(env, joinPath(dir, name), facts)
+  }
+  return facts
 }
 
 /**
  * Reads every record of a MANIFEST that passes its checksum and decodes, skipping the rest: each
  * such record was written by the engine, and log numbers only grow, so the largest one seen is a
- * lower bound of the database's own. Read failures leave the bound as it is.
+ * lower bound of the database's own. Read failures leave the facts as they are.
  */
-function readLogNumbers (env: Env, path: string, bound: LogBound): void {
+function readManifest (env: Env, path: string, bound: ManifestFacts): void {
   let file: SequentialFile
   try {
     file = env.newSequentialFile(path)
@@ -519,6 +569,7 @@ function readLogNumbers (env: Env, path: string, bound: LogBound): void {
       }
       if (edit.logNumber !== undefined && edit.logNumber > bound.logNumber) bound.logNumber = edit.logNumber
       if (edit.prevLogNumber !== undefined && edit.prevLogNumber > 0) bound.prevLogNumbers.add(edit.prevLogNumber)
+      if (edit.comparatorName !== undefined) bound.comparators.add(edit.comparatorName)
     }
   } catch {
     // A file that cannot be read to its end tells what it told so far.
@@ -569,6 +620,11 @@ class SequenceRange {
     const sequence = decodeTagSequence(key, key.length - TAG_SIZE)
     if (sequence < this.min) this.min = sequence
     if (sequence > this.max) this.max = sequence
+  }
+
+  /** Whether the last key added sorts after `key`: keys must come in order. */
+  isAfter (key: Uint8Array, icmp: InternalKeyComparator): boolean {
+    return this.count > 0 && icmp.compareAt(this.last, 0, this.lastLength, key, 0, key.length) > 0
   }
 
   get largest (): Uint8Array {

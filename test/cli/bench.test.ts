@@ -3,7 +3,7 @@
 
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,21 +28,39 @@ describe('shale bench', () => {
     assert.match(r.stderr, /no-such-flag/)
   })
 
-  test('without the benchmark script: a clear message and exit 1', () => {
-    // A tree with dist/src but no dist/bench, run through symlinks kept as they are, so that the
-    // CLI looks for the script beside itself in that tree.
+  /**
+   * Runs `shale bench <args>` from a tree with dist/src but no dist/bench, as the installed package
+   * is, through symlinks kept as they are, so that the CLI looks for the script beside itself there.
+   */
+  function benchWithoutScript (args: string[]): SpawnSyncReturns<string> {
     const root = tempDir('bench-missing')
     try {
       mkdirSync(join(root, 'dist'))
       symlinkSync(DIST_SRC, join(root, 'dist', 'src'), 'dir')
-      const run = spawnSync(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', join(root, 'dist', 'src', 'cli', 'main.js'), 'bench', '--quick'], {
+      return spawnSync(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', join(root, 'dist', 'src', 'cli', 'main.js'), 'bench', ...args], {
         encoding: 'utf8', timeout: 30_000
       })
-      assert.equal(run.status, 1, run.stderr)
-      assert.match(run.stderr, /the benchmark is not built: .*dist\/bench\/db-bench\.js does not exist/)
-      assert.match(run.stderr, /npm run build/)
     } finally {
       removeDir(root)
+    }
+  }
+
+  test('without the benchmark script: a clear message and exit 1', () => {
+    const run = benchWithoutScript(['--quick'])
+    assert.equal(run.status, 1, run.stderr)
+    assert.match(run.stderr, /the benchmark is not built: .*dist\/bench\/db-bench\.js does not exist/)
+    assert.match(run.stderr, /needs a checkout/)
+    assert.match(run.stderr, /npm run build/)
+  })
+
+  test('without the benchmark script, --help and -h still work: the help, why flags are missing, exit 0', () => {
+    for (const flag of ['--help', '-h']) {
+      const run = benchWithoutScript([flag])
+      assert.equal(run.status, 0, `${flag}: ${run.stderr}`)
+      assert.equal(run.stderr, '')
+      assert.ok(run.stdout.startsWith('Usage: shale bench'), flag)
+      assert.match(run.stdout, /Its flags cannot be listed here: the benchmark is not built/)
+      assert.match(run.stdout, /needs a checkout of the shale repository/)
     }
   })
 })

@@ -208,10 +208,54 @@ describe('inspecting a database the engine wrote', () => {
     assert.match(b.json.dropped[0].reason, /checksum mismatch/)
     assert.match(b.stderr, /problem: .*checksum mismatch/)
 
+  })
+
+  test('wal and manifest tell a MANIFEST from a log, by name and else by content, and point to the right command', () => {
     const manifest = join(dir, readFileSync(join(dir, 'CURRENT'), 'utf8').trim())
-    const m = shale(['wal', manifest])
-    assert.equal(m.code, 1, 'a MANIFEST holds no write batches')
-    assert.match(m.stderr, /not a write batch/)
+    const log = logName(dir, state.logNumber)
+    const renamedManifest = join(scratch, 'manifest-copy')
+    const renamedLog = join(scratch, 'log-copy')
+    copyFileSync(manifest, renamedManifest)
+    copyFileSync(log, renamedLog)
+    for (const m of [manifest, renamedManifest]) {
+      const r = shale(['wal', m])
+      assert.equal(r.code, 2, m)
+      assert.equal(r.stdout, '', 'no nonsense batches are printed')
+      assert.match(r.stderr, new RegExp(`is a MANIFEST, not a write-ahead log: run "shale manifest ${m.replace(/[/.]/g, '\\$&')}"`))
+    }
+    for (const l of [log, renamedLog]) {
+      const r = shale(['manifest', l])
+      assert.equal(r.code, 2, l)
+      assert.equal(r.stdout, '')
+      assert.match(r.stderr, /is a write-ahead log, not a MANIFEST: run "shale wal /)
+    }
+    const table = tableName(dir, [...state.files.keys()][0]!)
+    for (const command of ['wal', 'manifest']) {
+      const r = shale([command, table])
+      assert.equal(r.code, 2, command)
+      assert.match(r.stderr, /is a table file, .*run "shale sst /)
+    }
+    // Content decides only where the name does not: the renamed copies still read as what they are.
+    const w = shaleJson(['wal', renamedLog, '--json'])
+    assert.equal(w.code, 0)
+    assert.equal(w.json.batches.length, readLogRecords(log).length)
+    const m = shaleJson(['manifest', renamedManifest, '--json'])
+    assert.equal(m.code, 0)
+    assert.equal(m.json.edits.length, state.edits.length)
+  })
+
+  test('the directory commands given a regular file say it is not a directory (exit 1)', () => {
+    const file = join(scratch, 'a-file')
+    writeFileSync(file, 'not a database\n')
+    for (const command of ['info', 'verify', 'map']) {
+      const r = shale([command, file])
+      assert.equal(r.code, 1, command)
+      assert.match(r.stderr, /a-file is not a directory/, command)
+      assert.doesNotMatch(r.stderr, /CURRENT/, command)
+    }
+    const missing = shale(['info', join(scratch, 'nothing-here')])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /nothing-here does not exist/)
   })
 
   test('a damaged MANIFEST: info, manifest and verify say so and exit 1', () => {

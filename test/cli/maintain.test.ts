@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readManifest, tableName } from '../interop/shale-pieces.js'
+import { DB } from '../../src/db/db.js'
 import { CLI, key, makeEngineDb, removeDir, shale, shaleJson, sorted, tempDir } from './helpers.js'
 
 /** Runs the CLI on a pseudo-terminal (stdin, stdout and stderr all a TTY), feeding it `input`. */
@@ -100,6 +101,22 @@ describe('verify, compact, repair and destroy', () => {
     // Keys outside the damaged block are all still there.
     const scan = shaleJson(['scan', dir, '--json', '--keys-only']).json as Array<{ key: string }>
     assert.ok(scan.length > model.size * 0.9, `${scan.length} of ${model.size} keys survive`)
+  })
+
+  test('repair on an open database prints only the lock error (exit 1) and changes nothing', async () => {
+    const dir = copy()
+    const db = await DB.open(dir)
+    try {
+      await db.waitForIdle()
+      const before = readdirSync(dir).sort()
+      const r = shale(['repair', dir])
+      assert.equal(r.code, 1)
+      assert.equal(r.stdout, '')
+      assert.match(r.stderr, /^shale repair: .*\[LEVEL_LOCKED\]\n$/, 'the error alone: no progress lines before it')
+      assert.deepEqual(readdirSync(dir).sort(), before)
+    } finally {
+      await db.close()
+    }
   })
 
   test('compact moves everything to one level and keeps every entry', () => {

@@ -198,7 +198,7 @@ describe('options', () => {
     }
   })
 
-  test('numbers out of range are clipped to LevelDB\'s ranges, and the database works', async () => {
+  test('numbers out of range are clipped to their ranges (src/db/options.ts), and the database works', async () => {
     const env = new MemEnv()
     // blockSize 1 -> 1 KiB, writeBufferSize 1 -> 1 KiB, maxOpenFiles 0 -> 74, restart interval 0 -> 1,
     // maxFileSize 0 -> 1 KiB, fractional numbers floored.
