@@ -60,10 +60,13 @@ describe('repair of a database made under another comparator', () => {
     await assert.rejects(DB.repair(dir), isCode('LEVEL_INVALID_ARGUMENT', /comparator rev/))
     await assert.rejects(ShaleLevel.repair(dir), isCode('LEVEL_INVALID_ARGUMENT', /comparator rev/))
     assert.deepEqual(snapshot(dir), before)
-    // Open takes the lock (and so makes LOCK) before it reads the MANIFEST; it changes nothing else.
+    // Open takes the lock (and so makes LOCK) and starts its info log before it reads the
+    // MANIFEST, as LevelDB does; the LOG says why the open failed. It changes nothing else.
     await assert.rejects(DB.open(dir), isCode('LEVEL_INVALID_ARGUMENT', /rev does not match existing comparator/))
     const after = snapshot(dir)
     after.delete('LOCK')
+    assert.match(Buffer.from(after.get('LOG') ?? '', 'base64').toString(), /Open failed: LEVEL_INVALID_ARGUMENT rev does not match/)
+    after.delete('LOG')
     assert.deepEqual(after, before)
   })
 
