@@ -1,0 +1,179 @@
+// A client thread's connection to the owner of a database (doc/multithreading.md): requests with a
+// reply are promises matched by id; fire-and-forget requests are ordered with them; synchronous
+// calls block on the shared reply buffer. Once the owner is found gone, every pending and later
+// call fails with LEVEL_DATABASE_NOT_OPEN instead of waiting for an answer that cannot come.
+
+import { ShaleError } from '../../util/errors.js'
+import { CLIENT_CELL, Liveness, newLivenessBuffer } from './liveness.js'
+import { connectionName, fromWireError, type Hello, type HelloReply, type Reply, type Request, type WireError } from './protocol.js'
+import { armSyncBuffer, SYNC_HEADER_BYTES, SYNC_INITIAL_BYTES, SyncKind, waitSyncAnswer } from './sync-reply.js'
+import type { MessageEndpoint, Transport } from './transport.js'
+
+/** How often a client with calls in flight probes the owner. */
+const PROBE_MS = 1000
+
+/** Requests that expect a reply, without their id (the connection assigns it). */
+type AsyncRequest = Request extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never
+/** Requests without a reply. */
+type OneWayRequest = Exclude<Request, { id: number }>
+/** Requests answered synchronously, without their id and buffer. */
+type SyncRequest = { op: 'getSync', key: Uint8Array, options: Extract<Request, { op: 'getSync' }>['options'] } | { op: 'getProperty', name: string }
+
+interface Pending {
+  resolve: (result: unknown) => void
+  reject: (err: Error) => void
+}
+
+export class Connection {
+  private readonly endpoint: MessageEndpoint
+  private readonly liveness: Liveness
+  private syncBuffer: SharedArrayBuffer
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 1
+  private probeTimer: ReturnType<typeof setInterval> | undefined
+  private lost: ShaleError | undefined
+
+  private constructor (endpoint: MessageEndpoint, liveness: Liveness, syncBuffer: SharedArrayBuffer) {
+    this.endpoint = endpoint
+    this.liveness = liveness
+    this.syncBuffer = syncBuffer
+    endpoint.addEventListener('message', this.onReply)
+  }
+
+  /**
+   * Asks the owner of `database` (if any thread serves it) for a connection. Resolves to the
+   * connection, to 'refused' if the owner is closing, or to undefined if nobody answered within
+   * `waitMs`.
+   */
+  static async connect (transport: Transport, database: string, waitMs: number): Promise<Connection | 'refused' | undefined> {
+    const client = randomId()
+    const endpoint = transport.join(connectionName(database, client))
+    const cells = newLivenessBuffer()
+    const liveness = new Liveness(cells, CLIENT_CELL)
+    const sync = new SharedArrayBuffer(SYNC_INITIAL_BYTES)
+    const answer = await new Promise<HelloReply | undefined>((resolve) => {
+      const timer = setTimeout(() => { done(undefined) }, waitMs)
+      const listener = (event: { data: unknown }): void => {
+        const data = event.data as HelloReply
+        if (data?.type === 'welcome' || data?.type === 'refused') done(data)
+      }
+      const done = (reply: HelloReply | undefined): void => {
+        clearTimeout(timer)
+        endpoint.removeEventListener('message', listener)
+        endpoint.unref?.()
+        resolve(reply)
+      }
+      endpoint.addEventListener('message', listener)
+      endpoint.ref?.()
+      const discovery = transport.join(database)
+      discovery.postMessage({ type: 'hello', client, cells, sync } satisfies Hello)
+      discovery.close()
+    })
+    if (answer?.type === 'welcome') return new Connection(endpoint, liveness, sync)
+    liveness.stop()
+    endpoint.close()
+    return answer === undefined ? undefined : 'refused'
+  }
+
+  /** A request whose reply is awaited. */
+  call (request: AsyncRequest): Promise<unknown> {
+    if (this.lost !== undefined) return Promise.reject(this.lost)
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject })
+      if (this.pending.size === 1) this.waiting(true)
+      this.endpoint.postMessage({ ...request, id })
+    })
+  }
+
+  /** A request without a reply, ordered with every other. */
+  send (request: OneWayRequest): void {
+    if (this.lost === undefined) this.endpoint.postMessage(request)
+  }
+
+  /** A synchronous request: blocks this thread until the owner answered in the shared buffer. */
+  callSync (request: SyncRequest): Uint8Array | undefined {
+    if (this.lost !== undefined) throw this.lost
+    let answer = this.waitSync({ ...request, id: -1 })
+    if (answer.kind === SyncKind.TooLarge) {
+      // The owner keeps the answer; take it with a buffer that fits.
+      this.syncBuffer = new SharedArrayBuffer(SYNC_HEADER_BYTES + answer.payload!.byteLength)
+      answer = this.waitSync({ op: 'syncTake', id: -1, sync: this.syncBuffer })
+    }
+    if (answer.kind === SyncKind.Error) {
+      throw fromWireError(JSON.parse(new TextDecoder().decode(answer.payload)) as WireError)
+    }
+    return answer.payload
+  }
+
+  /** Ends the connection: the owner releases what this client still holds. */
+  async close (): Promise<void> {
+    if (this.lost === undefined) {
+      try {
+        await this.call({ op: 'close' })
+      } catch {
+        // The owner is gone: nothing is left to release there.
+      }
+    }
+    this.loseWith(new ShaleError('LEVEL_DATABASE_NOT_OPEN', 'Database is not open'))
+    this.endpoint.removeEventListener('message', this.onReply)
+    this.endpoint.close()
+  }
+
+  private waitSync (request: Request): { kind: SyncKind, payload: Uint8Array | undefined } {
+    armSyncBuffer(this.syncBuffer)
+    this.endpoint.postMessage(request)
+    const answer = waitSyncAnswer(this.syncBuffer, PROBE_MS, () => this.liveness.peerAlive())
+    if (answer === undefined) {
+      this.ownerGone()
+      throw this.lost!
+    }
+    return answer
+  }
+
+  private readonly onReply = (event: { data: unknown }): void => {
+    const reply = event.data as Reply
+    const waiter = this.pending.get(reply.id)
+    if (waiter === undefined) return
+    this.pending.delete(reply.id)
+    if (this.pending.size === 0) this.waiting(false)
+    if (reply.ok) waiter.resolve(reply.result)
+    else waiter.reject(fromWireError(reply.error))
+  }
+
+  /**
+   * While a reply is awaited, the channel keeps this thread alive (as a local call's pending I/O
+   * would) and the owner is probed, so that its death fails the calls instead of hanging them.
+   */
+  private waiting (on: boolean): void {
+    if (on) {
+      this.endpoint.ref?.()
+      this.probeTimer ??= setInterval(() => { if (!this.liveness.peerAlive()) this.ownerGone() }, PROBE_MS)
+    } else {
+      this.endpoint.unref?.()
+      if (this.probeTimer !== undefined) clearInterval(this.probeTimer)
+      this.probeTimer = undefined
+    }
+  }
+
+  private ownerGone (): void {
+    this.loseWith(new ShaleError('LEVEL_DATABASE_NOT_OPEN', 'the thread that owns the database is gone'))
+  }
+
+  private loseWith (err: ShaleError): void {
+    this.lost ??= err
+    this.liveness.stop()
+    const pending = [...this.pending.values()]
+    this.pending.clear()
+    this.waiting(false)
+    for (const p of pending) p.reject(this.lost)
+  }
+}
+
+function randomId (): string {
+  const bytes = new Uint8Array(12)
+  globalThis.crypto.getRandomValues(bytes)
+  let hex = ''
+  for (const b of bytes) hex += b.toString(16).padStart(2, '0')
+  return hex
+}
