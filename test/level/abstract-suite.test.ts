@@ -63,7 +63,7 @@ function check (summary: TapSummary, diagnostic: (message: string) => void): voi
   assert.equal(summary.pass, summary.tests)
 }
 
-// Both runs at once: each spends most of its time waiting on fsync, not on a core.
+// The runs at once: each spends most of its time waiting on fsync, not on a core.
 describe('abstract-level test suite', { concurrency: true }, () => {
   test('ShaleLevel with default options', async (t) => {
     check(await runSuite('default'), (m) => { t.diagnostic(m) })
@@ -77,5 +77,15 @@ describe('abstract-level test suite', { concurrency: true }, () => {
     const [written, deleted] = proof.match(/\d+/g)!.map(Number)
     assert.ok(written! > 0, 'flushes wrote tables')
     assert.ok(deleted! > 0, 'compactions replaced tables')
+  })
+
+  test('ShaleLevel as a client of another thread (multithreading)', async (t) => {
+    const summary = await runSuite('forwarded')
+    check(summary, (m) => { t.diagnostic(m) })
+    const proof = summary.comments.find((c) => c.startsWith('# shale forwarded opens'))
+    assert.ok(proof !== undefined, 'the runner reports forwarded opens')
+    const [forwarded, owned] = proof.match(/\d+/g)!.map(Number)
+    assert.ok(owned! > 500, `the suite opened ${owned} databases owned by another thread`)
+    assert.equal(forwarded, owned, 'every one of them was served to this thread as a client')
   })
 })
