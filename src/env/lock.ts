@@ -26,6 +26,7 @@ import { closeSync, openSync, readdirSync, readFileSync, realpathSync, statSync,
 import { basename, dirname, join } from 'node:path'
 import process from 'node:process'
 import { invalidArgument } from '../util/errors.js'
+import { randomHex } from '../util/random.js'
 import type { FileLock } from './env.js'
 import { fileSystemError, lockedByAnotherThreadError, lockedError, systemErrorCode as codeOf } from './env.js'
 
@@ -99,7 +100,7 @@ function ensureLockFile (path: string): void {
 function takeClaim (key: string, path: string): string {
   const dir = dirname(key)
   const prefix = basename(key) + CLAIM_INFIX
-  const me = `${prefix}${process.pid}-${ownStartTime ?? 0}-${nonce()}`
+  const me = `${prefix}${process.pid}-${ownStartTime ?? 0}-${randomHex(6)}`
   const myPath = join(dir, me)
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let fd: number
@@ -240,14 +241,6 @@ function leveldbHolder (path: string): number | undefined {
     return Number(m[1])
   }
   return undefined
-}
-
-function nonce (): string {
-  const bytes = new Uint8Array(6)
-  globalThis.crypto.getRandomValues(bytes)
-  let hex = ''
-  for (const b of bytes) hex += b.toString(16).padStart(2, '0')
-  return hex
 }
 
 function writeAll (fd: number, text: string): void {

@@ -87,6 +87,33 @@ async function until (what: string, check: () => boolean, ms = 10_000): Promise<
   }
 }
 
+/**
+ * Runs `body` with a database this thread owns (multithreading) and a worker thread, and ends both
+ * however it went.
+ */
+async function withOwnerAndThread (name: string, options: object, body: (dir: string, owner: ShaleLevel, thread: Thread) => Promise<void>): Promise<void> {
+  const dir = newDir(name)
+  const owner = new ShaleLevel(dir, { ...options, multithreading: true })
+  await owner.open()
+  const thread = new Thread()
+  try {
+    await body(dir, owner, thread)
+  } finally {
+    await thread.terminate()
+    await owner.close()
+  }
+}
+
+/** A database a worker thread owns (holding k = v), and this thread's client of it. */
+async function clientOfThread (name: string): Promise<{ ownerThread: Thread, client: ShaleLevel }> {
+  const dir = newDir(name)
+  const ownerThread = new Thread()
+  await ownerThread.run(`ctx.db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true }); await ctx.db.open(); await ctx.db.put('k', 'v')`)
+  const client = new ShaleLevel(dir, { multithreading: true })
+  await client.open()
+  return { ownerThread, client }
+}
+
 const dirs: string[] = []
 function newDir (name: string): string {
   const dir = tempDir(`mt-${name}`)
@@ -149,11 +176,7 @@ describe('with multithreading', () => {
   })
 
   test('writes from two threads keep each thread\'s order', async () => {
-    const dir = newDir('order')
-    const owner = new ShaleLevel(dir, { multithreading: true })
-    await owner.open()
-    const thread = new Thread()
-    try {
+    await withOwnerAndThread('order', {}, async (dir, owner, thread) => {
       await thread.run(`ctx.db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true }); await ctx.db.open()`)
       const clientWrites = thread.run(`
         const db = ctx.db, writes = []
@@ -176,19 +199,12 @@ describe('with multithreading', () => {
       assert.equal((await owner.keys({ gte: 'c0', lt: 'c1' }).all()).length, 150)
       assert.equal(await thread.run('return (await ctx.db.keys({ gte: "o0", lt: "o1" }).all()).length'), 300)
       await thread.run('await ctx.db.close()')
-    } finally {
-      await thread.terminate()
-      await owner.close()
-    }
+    })
   })
 
   test('snapshots and iterators of one thread do not see the other thread\'s later writes', async () => {
-    const dir = newDir('snapshots')
-    const owner = new ShaleLevel(dir, { multithreading: true })
-    await owner.open()
-    await owner.batch([{ type: 'put', key: 'a', value: 'old' }, { type: 'put', key: 'b', value: 'old' }])
-    const thread = new Thread()
-    try {
+    await withOwnerAndThread('snapshots', {}, async (dir, owner, thread) => {
+      await owner.batch([{ type: 'put', key: 'a', value: 'old' }, { type: 'put', key: 'b', value: 'old' }])
       await thread.run(`
         ctx.db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true }); await ctx.db.open()
         ctx.snapshot = ctx.db.snapshot()
@@ -206,21 +222,14 @@ describe('with multithreading', () => {
       assert.equal(await owner.get('c'), 'client')
       await ownerSnapshot.close()
       await thread.run('await ctx.snapshot.close(); await ctx.db.close()')
-    } finally {
-      await thread.terminate()
-      await owner.close()
-    }
+    })
   })
 
   test('nextv pages through a large range as the owner does', async () => {
-    const dir = newDir('paging')
-    const owner = new ShaleLevel(dir, { multithreading: true, writeBufferSize: 16 << 10 })
-    await owner.open()
-    const batch = []
-    for (let i = 0; i < 5000; i++) batch.push({ type: 'put' as const, key: `key${String(i).padStart(5, '0')}`, value: `value ${i}`.repeat(3) })
-    await owner.batch(batch)
-    const thread = new Thread()
-    try {
+    await withOwnerAndThread('paging', { writeBufferSize: 16 << 10 }, async (dir, owner, thread) => {
+      const batch = []
+      for (let i = 0; i < 5000; i++) batch.push({ type: 'put' as const, key: `key${String(i).padStart(5, '0')}`, value: `value ${i}`.repeat(3) })
+      await owner.batch(batch)
       const pages = await thread.run(`
         const db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true }); await db.open()
         const pages = []
@@ -242,10 +251,7 @@ describe('with multithreading', () => {
         [[1000, 1000, 1000, 1000, 1000], 'key00000', ['key04999', 'value 4999'.repeat(3)]],
         [[1000, 1000, 500], 'key04999', ['key02500', 'value 2500'.repeat(3)]]
       ])
-    } finally {
-      await thread.terminate()
-      await owner.close()
-    }
+    })
   })
 
   test('threads of one thread share the engine; the owner closing first keeps it open for the client', async () => {
@@ -331,11 +337,7 @@ describe('with multithreading', () => {
   })
 
   test('the owner thread terminated: the client\'s calls fail with a LEVEL_ code, none hangs', async () => {
-    const dir = newDir('owner-dies')
-    const ownerThread = new Thread()
-    await ownerThread.run(`ctx.db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true }); await ctx.db.open(); await ctx.db.put('k', 'v')`)
-    const client = new ShaleLevel(dir, { multithreading: true })
-    await client.open()
+    const { ownerThread, client } = await clientOfThread('owner-dies')
     assert.equal(await client.get('k'), 'v')
     const it = client.iterator()
     assert.deepEqual(await it.next(), ['k', 'v'])
@@ -355,11 +357,7 @@ describe('with multithreading', () => {
   })
 
   test('getSync blocks for the owner\'s answer and fails instead of hanging when the owner is gone', async () => {
-    const dir = newDir('sync-owner-dies')
-    const ownerThread = new Thread()
-    await ownerThread.run(`ctx.db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true }); await ctx.db.open(); await ctx.db.put('k', 'v')`)
-    const client = new ShaleLevel(dir, { multithreading: true })
-    await client.open()
+    const { ownerThread, client } = await clientOfThread('sync-owner-dies')
     assert.equal(client.getSync('k'), 'v')
     await ownerThread.terminate()
     assert.throws(() => client.getSync('k'), { code: 'LEVEL_DATABASE_NOT_OPEN' })

@@ -4,6 +4,7 @@
 // call fails with LEVEL_DATABASE_NOT_OPEN instead of waiting for an answer that cannot come.
 
 import { ShaleError } from '../../util/errors.js'
+import { randomHex } from '../../util/random.js'
 import { CLIENT_CELL, Liveness, newLivenessBuffer } from './liveness.js'
 import { connectionName, fromWireError, type Hello, type HelloReply, type Reply, type Request, type WireError } from './protocol.js'
 import { armSyncBuffer, SYNC_HEADER_BYTES, SYNC_INITIAL_BYTES, SyncKind, waitSyncAnswer } from './sync-reply.js'
@@ -46,7 +47,7 @@ export class Connection {
    * `waitMs`.
    */
   static async connect (transport: Transport, database: string, waitMs: number): Promise<Connection | 'refused' | undefined> {
-    const client = randomId()
+    const client = randomHex(12)
     const endpoint = transport.join(connectionName(database, client))
     const cells = newLivenessBuffer()
     const liveness = new Liveness(cells, CLIENT_CELL)
@@ -168,12 +169,4 @@ export class Connection {
     this.waiting(false)
     for (const p of pending) p.reject(this.lost)
   }
-}
-
-function randomId (): string {
-  const bytes = new Uint8Array(12)
-  globalThis.crypto.getRandomValues(bytes)
-  let hex = ''
-  for (const b of bytes) hex += b.toString(16).padStart(2, '0')
-  return hex
 }

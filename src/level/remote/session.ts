@@ -119,12 +119,7 @@ export class Session {
         if (it !== undefined && !(it instanceof Error)) it.seek(r.target)
         return
       }
-      case 'iteratorClose': {
-        const it = this.iterators.get(r.iterator)
-        this.iterators.delete(r.iterator)
-        if (it !== undefined && !(it instanceof Error)) it.close()
-        return
-      }
+      case 'iteratorClose': closeAndForget(this.iterators, r.iterator); return
       case 'snapshotOpen':
         try {
           this.snapshots.set(r.snapshot, engine.snapshot())
@@ -132,12 +127,7 @@ export class Session {
           this.snapshots.set(r.snapshot, err as Error)
         }
         return
-      case 'snapshotClose': {
-        const snapshot = this.snapshots.get(r.snapshot)
-        this.snapshots.delete(r.snapshot)
-        if (snapshot !== undefined && !(snapshot instanceof Error)) snapshot.close()
-        return
-      }
+      case 'snapshotClose': closeAndForget(this.snapshots, r.snapshot); return
       case 'clear': this.settle(r.id, clearRange(engine, this.iteratorOptions(r.options))); return
       case 'getProperty': {
         if (r.sync !== undefined) this.syncBuffer = r.sync
@@ -200,4 +190,11 @@ export class Session {
   private answerSync (kind: SyncKind, payload: Uint8Array | undefined): void {
     if (!writeSyncAnswer(this.syncBuffer, kind, payload)) this.oversized = { kind, payload: payload! }
   }
+}
+
+/** Closes the client's iterator or snapshot `id` (if it opened) and forgets it. */
+function closeAndForget (held: Map<number, { close (): void } | Error>, id: number): void {
+  const resource = held.get(id)
+  held.delete(id)
+  if (resource !== undefined && !(resource instanceof Error)) resource.close()
 }
