@@ -93,11 +93,15 @@ export function fromWireError (wire: WireError): Error {
   return wire.code === undefined ? new Error(wire.message) : new ShaleError(wire.code as ShaleErrorCode, wire.message)
 }
 
-/** `bytes` alone in its buffer, so that cloning it copies only its own bytes. */
+/**
+ * `bytes` alone in its buffer, so that cloning it copies only its own bytes. (Not slice(): a
+ * Buffer's slice is another view of the same pool.)
+ */
 export function ownBytes (bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)
-    ? bytes
-    : bytes.slice()
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)) return bytes
+  const copy = new Uint8Array(bytes.byteLength)
+  copy.set(bytes)
+  return copy
 }
 
 /** Many entries in one buffer: per entry, the key's and the value's length (-1: absent). */
