@@ -34,46 +34,11 @@ export class Connection {
   private probeTimer: ReturnType<typeof setInterval> | undefined
   private lost: ShaleError | undefined
 
-  private constructor (endpoint: MessageEndpoint, liveness: Liveness, syncBuffer: SharedArrayBuffer) {
+  constructor (endpoint: MessageEndpoint, liveness: Liveness, syncBuffer: SharedArrayBuffer) {
     this.endpoint = endpoint
     this.liveness = liveness
     this.syncBuffer = syncBuffer
     endpoint.addEventListener('message', this.onReply)
-  }
-
-  /**
-   * Asks the owner of `database` (if any thread serves it) for a connection. Resolves to the
-   * connection, to 'refused' if the owner is closing, or to undefined if nobody answered within
-   * `waitMs`.
-   */
-  static async connect (transport: Transport, database: string, waitMs: number): Promise<Connection | 'refused' | undefined> {
-    const client = randomHex(12)
-    const endpoint = transport.join(connectionName(database, client))
-    const cells = newLivenessBuffer()
-    const liveness = new Liveness(cells, CLIENT_CELL)
-    const sync = new SharedArrayBuffer(SYNC_INITIAL_BYTES)
-    const answer = await new Promise<HelloReply | undefined>((resolve) => {
-      const timer = setTimeout(() => { done(undefined) }, waitMs)
-      const listener = (event: { data: unknown }): void => {
-        const data = event.data as HelloReply
-        if (data?.type === 'welcome' || data?.type === 'refused') done(data)
-      }
-      const done = (reply: HelloReply | undefined): void => {
-        clearTimeout(timer)
-        endpoint.removeEventListener('message', listener)
-        endpoint.unref?.()
-        resolve(reply)
-      }
-      endpoint.addEventListener('message', listener)
-      endpoint.ref?.()
-      const discovery = transport.join(database)
-      discovery.postMessage({ type: 'hello', client, cells, sync } satisfies Hello)
-      discovery.close()
-    })
-    if (answer?.type === 'welcome') return new Connection(endpoint, liveness, sync)
-    liveness.stop()
-    endpoint.close()
-    return answer === undefined ? undefined : 'refused'
   }
 
   /** A request whose reply is awaited. */
@@ -168,5 +133,71 @@ export class Connection {
     this.pending.clear()
     this.waiting(false)
     for (const p of pending) p.reject(this.lost)
+  }
+}
+
+/**
+ * One open's attempts to join the owner of `database`: one client id, channel and set of buffers
+ * for all of them, so a welcome that comes late (after its hello timed out) still counts, and the
+ * owner, which knows the id, answers a repeated hello without a second session.
+ */
+export class Dialer {
+  private readonly transport: Transport
+  private readonly database: string
+  private readonly client = randomHex(12)
+  private readonly endpoint: MessageEndpoint
+  private readonly cells = newLivenessBuffer()
+  private readonly liveness = new Liveness(this.cells, CLIENT_CELL)
+  private readonly sync = new SharedArrayBuffer(SYNC_INITIAL_BYTES)
+  private answer: HelloReply | undefined
+  private notify: (() => void) | undefined
+  private done = false
+
+  constructor (transport: Transport, database: string) {
+    this.transport = transport
+    this.database = database
+    this.endpoint = transport.join(connectionName(database, this.client))
+    this.endpoint.addEventListener('message', this.onAnswer)
+  }
+
+  /**
+   * Says hello (again) and waits up to `waitMs` for the answer: the connection, 'refused' if the
+   * owner is closing, or undefined if nobody answered yet.
+   */
+  async hello (waitMs: number): Promise<Connection | 'refused' | undefined> {
+    if (this.answer === undefined) {
+      const discovery = this.transport.join(this.database)
+      discovery.postMessage({ type: 'hello', client: this.client, cells: this.cells, sync: this.sync } satisfies Hello)
+      discovery.close()
+      this.endpoint.ref?.()
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs)
+        this.notify = () => { clearTimeout(timer); resolve() }
+      })
+      this.notify = undefined
+      this.endpoint.unref?.()
+    }
+    const answer = this.answer
+    this.answer = undefined
+    if (answer?.type !== 'welcome') return answer === undefined ? undefined : 'refused'
+    this.done = true
+    this.endpoint.removeEventListener('message', this.onAnswer)
+    return new Connection(this.endpoint, this.liveness, this.sync)
+  }
+
+  /** Gives up: an owner that welcomed this id late finds it gone at its next probe. */
+  abandon (): void {
+    if (this.done) return
+    this.done = true
+    this.endpoint.removeEventListener('message', this.onAnswer)
+    this.liveness.stop()
+    this.endpoint.close()
+  }
+
+  private readonly onAnswer = (event: { data: unknown }): void => {
+    const data = event.data as HelloReply
+    if (data?.type !== 'welcome' && data?.type !== 'refused') return
+    this.answer = data
+    this.notify?.()
   }
 }

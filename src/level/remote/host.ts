@@ -68,6 +68,12 @@ export class EngineHost {
   private readonly onHello = (event: { data: unknown }): void => {
     const hello = event.data as Hello
     if (hello?.type !== 'hello' || typeof hello.client !== 'string') return
+    const known = this.sessions.get(hello.client)
+    if (known !== undefined) {
+      // A hello repeated because the welcome was slow: the same session, welcomed again.
+      known.post({ type: 'welcome' } satisfies HelloReply)
+      return
+    }
     const endpoint = this.transport.join(connectionName(this.name, hello.client))
     if (this.closed !== undefined) {
       endpoint.postMessage({ type: 'refused', reason: 'closing' } satisfies HelloReply)

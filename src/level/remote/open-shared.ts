@@ -6,7 +6,7 @@ import { DB } from '../../db/db.js'
 import type { DBOptions } from '../../db/options.js'
 import { isLockedByAnotherThread, lockedError } from '../../env/env.js'
 import { ShaleError } from '../../util/errors.js'
-import { Connection } from './connection.js'
+import { Connection, Dialer } from './connection.js'
 import { EngineHost } from './host.js'
 import { livenessSupported } from './liveness.js'
 import { RemoteDatabase } from './remote-database.js'
@@ -34,35 +34,42 @@ export type SharedDatabase =
 export async function openSharedDatabase (location: string, options: DBOptions, transport: Transport): Promise<SharedDatabase> {
   if (!livenessSupported()) throw new ShaleError('LEVEL_NOT_SUPPORTED', 'multithreading needs SharedArrayBuffer and Atomics.waitAsync')
   const deadline = Date.now() + OPEN_DEADLINE_MS
-  for (;;) {
-    const here = hostHere(location, transport)
-    if (here !== undefined) {
-      if (here.addLocalUser()) return local(here)
-      await here.closed?.catch(() => {}) // closing: once it is closed, the lock is free
-      continue
-    }
-    let engine: DB
-    try {
-      engine = await DB.open(location, options)
-    } catch (err) {
-      if (!isLockedByAnotherThread(err)) throw err
-      const connection = await Connection.connect(transport, transport.databaseName(location), HELLO_WAIT_MS)
-      if (connection instanceof Connection) {
-        if (options.errorIfExists === true) {
-          await connection.close()
-          throw new ShaleError('LEVEL_INVALID_ARGUMENT', `${location} exists (errorIfExists is true)`)
+  let dialer: Dialer | undefined
+  try {
+    for (;;) {
+      const here = hostHere(location, transport)
+      if (here !== undefined) {
+        if (here.addLocalUser()) return local(here)
+        await here.closed?.catch(() => {}) // closing: once it is closed, the lock is free
+        continue
+      }
+      let engine: DB
+      try {
+        engine = await DB.open(location, options)
+      } catch (err) {
+        if (!isLockedByAnotherThread(err)) throw err
+        dialer ??= new Dialer(transport, transport.databaseName(location))
+        const connection = await dialer.hello(HELLO_WAIT_MS)
+        if (connection instanceof Connection) {
+          dialer = undefined
+          if (options.errorIfExists === true) {
+            await connection.close()
+            throw new ShaleError('LEVEL_INVALID_ARGUMENT', `${location} exists (errorIfExists is true)`)
+          }
+          return { remote: new RemoteDatabase(connection) }
         }
-        return { remote: new RemoteDatabase(connection) }
+        // Refused (the owner is closing) or unanswered (the holder did not open it with this
+        // option, or has not started serving yet): try again until the deadline.
+        if (Date.now() > deadline) {
+          throw lockedError(location, 'the database is open in this process (another thread) and nobody serves it: ' +
+            'every thread must open it with the multithreading option')
+        }
+        continue
       }
-      // Refused (the owner is closing) or unanswered (the holder did not open it with this option,
-      // or has not started serving yet): try again until the deadline.
-      if (Date.now() > deadline) {
-        throw lockedError(location, 'the database is open in this process (another thread) and nobody serves it: ' +
-          'every thread must open it with the multithreading option')
-      }
-      continue
+      return local(EngineHost.start(transport.databaseName(location), engine, transport))
     }
-    return local(EngineHost.start(transport.databaseName(location), engine, transport))
+  } finally {
+    dialer?.abandon()
   }
 }
 

@@ -40,6 +40,10 @@ export class Session {
     endpoint.addEventListener('message', this.onMessage)
   }
 
+  post (message: unknown): void {
+    if (!this.ended) this.endpoint.postMessage(message)
+  }
+
   clientAlive (): boolean {
     return this.liveness.peerAlive()
   }
