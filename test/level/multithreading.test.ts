@@ -313,6 +313,22 @@ describe('with multithreading', () => {
     }
   })
 
+  test('a client that closes releases its iterators and snapshots in the owner', async () => {
+    await withOwnerAndThread('client-closes', {}, async (dir, owner, thread) => {
+      await owner.put('k', 'v')
+      await thread.run(`
+        ctx.db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true }); await ctx.db.open()
+        ctx.snapshot = ctx.db.snapshot()
+        ctx.it = ctx.db.iterator({ snapshot: ctx.snapshot })
+        await ctx.it.next()`)
+      const engine = hostOf(dir)!.engine
+      assert.deepEqual(engineHolds(engine), { iterators: 1, snapshots: 1 })
+      await thread.run('await ctx.db.close()')
+      assert.equal(hostOf(dir)?.clientCount, 0)
+      assert.deepEqual(engineHolds(engine), { iterators: 0, snapshots: 0 })
+    })
+  })
+
   test('a client thread terminated mid-iteration: the owner releases its iterators and snapshots', async () => {
     const dir = newDir('client-dies')
     const owner = new ShaleLevel(dir, { multithreading: true })
