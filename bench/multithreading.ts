@@ -52,9 +52,12 @@ async function measure (db: ShaleLevel): Promise<Row[]> {
     for (let i = 0; i < CALLS; i++) await db.put(`new${round}-${i}`, VALUE)
   })
   await timed('nextv(1000), per 1000 entries', ENTRIES / 1000, async () => {
-    const it = db.iterator()
-    while ((await it.nextv(1000)).length > 0) { /* read on */ }
+    // The loaded range only (the puts above added other keys); every entry must be there.
+    const it = db.iterator({ gte: key(0), lt: key(ENTRIES) })
+    let n = 0
+    for (let page = await it.nextv(1000); page.length > 0; page = await it.nextv(1000)) n += page.length
     await it.close()
+    if (n !== ENTRIES) throw new Error(`read ${n} entries, expected ${ENTRIES}`)
   })
   return rows
 }
@@ -69,6 +72,8 @@ if (isMainThread) {
       for (let j = i; j < i + 1000; j++) batch.push({ type: 'put' as const, key: key(j), value: VALUE })
       await owner.batch(batch)
     }
+    // Settled first, so that no flush or compaction runs under one side's timing only.
+    await owner.compactRange(key(0), key(ENTRIES))
     const direct = await measure(owner)
     const worker = new Worker(new URL(import.meta.url), { workerData: { dir, quick } })
     const forwarded = await new Promise<Row[]>((resolve, reject) => {

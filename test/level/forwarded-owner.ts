@@ -12,7 +12,6 @@ export type OwnerRequest =
   | { id: number, op: 'open', location: string, options: object }
   | { id: number, op: 'close', location: string }
   | { id: number, op: 'clients', location: string }
-  | { id: number, op: 'put', location: string, key: string, value: string }
 
 export type OwnerReply = { id: number, ok: true, result: unknown } | { id: number, ok: false, code: string | undefined, message: string }
 
@@ -34,9 +33,6 @@ async function serve (r: OwnerRequest): Promise<unknown> {
     }
     case 'clients':
       return EngineHost.here(nodeTransport.databaseName(r.location))?.clientCount ?? 0
-    case 'put':
-      await open.get(r.location)!.put(r.key, r.value)
-      return undefined
   }
 }
 
