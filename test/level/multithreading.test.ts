@@ -175,6 +175,22 @@ describe('with multithreading', () => {
     }
   })
 
+  test('a client\'s open options: errorIfExists fails (the database exists); engine options of its own do not stop it joining', async () => {
+    await withOwnerAndThread('open-options', { writeBufferSize: 64 << 10 }, async (dir, _owner, thread) => {
+      const err = await failure(thread.run(`await new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true, errorIfExists: true }).open()`))
+      assert.equal(err.code, 'LEVEL_DATABASE_NOT_OPEN')
+      assert.equal(err.cause?.code, 'LEVEL_INVALID_ARGUMENT')
+      assert.equal(hostOf(dir)?.clientCount, 0, 'the refused client let go of its connection')
+      assert.equal(await thread.run(`
+        const db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true, createIfMissing: false, writeBufferSize: 1 << 30 })
+        await db.open()
+        await db.put('k', 'v')
+        const status = db.status
+        await db.close()
+        return status`), 'open')
+    })
+  })
+
   test('writes from two threads keep each thread\'s order', async () => {
     await withOwnerAndThread('order', {}, async (dir, owner, thread) => {
       await thread.run(`ctx.db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true }); await ctx.db.open()`)
