@@ -91,6 +91,25 @@ export function lockedError (path: string, why: string): ShaleError {
   return new ShaleError('LEVEL_LOCKED', `lock ${path}: ${why}`)
 }
 
+/** The LEVEL_LOCKED errors that mean "held by another thread of this process", not another process. */
+const heldByAnotherThread = new WeakSet<object>()
+
+/**
+ * The lock is held by another thread of this process. Such a database can be shared between the
+ * threads (ShaleLevel's `multithreading` option, doc/multithreading.md), so the message says so.
+ */
+export function lockedByAnotherThreadError (path: string): ShaleError {
+  const err = lockedError(path, 'the database is open in this process (another thread); ' +
+    'open it with the multithreading option in every thread to share it')
+  heldByAnotherThread.add(err)
+  return err
+}
+
+/** Whether `err` is the error of lockedByAnotherThreadError(). */
+export function isLockedByAnotherThread (err: unknown): boolean {
+  return typeof err === 'object' && err !== null && heldByAnotherThread.has(err)
+}
+
 function codeOf (err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined
   const code = (err as { code?: unknown }).code

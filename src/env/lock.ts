@@ -26,8 +26,9 @@ import { closeSync, openSync, readdirSync, readFileSync, realpathSync, statSync,
 import { basename, dirname, join } from 'node:path'
 import process from 'node:process'
 import { invalidArgument } from '../util/errors.js'
+import { randomHex } from '../util/random.js'
 import type { FileLock } from './env.js'
-import { fileSystemError, lockedError, systemErrorCode as codeOf } from './env.js'
+import { fileSystemError, lockedByAnotherThreadError, lockedError, systemErrorCode as codeOf } from './env.js'
 
 const CLAIM_INFIX = '.shale-'
 const HELD = 'held\n'
@@ -35,7 +36,8 @@ const MAX_ATTEMPTS = 25
 
 /**
  * Resolved LOCK paths held in this thread. Another worker thread of the same process has its own
- * set, but its claim carries our pid, which always counts as alive, so it is excluded all the same.
+ * set, but its claim carries our pid, which always counts as alive, so it is excluded all the same
+ * (and named as another thread's: a held claim with our own pid and start time is one).
  */
 const heldHere = new Set<string>()
 
@@ -98,7 +100,7 @@ function ensureLockFile (path: string): void {
 function takeClaim (key: string, path: string): string {
   const dir = dirname(key)
   const prefix = basename(key) + CLAIM_INFIX
-  const me = `${prefix}${process.pid}-${ownStartTime ?? 0}-${nonce()}`
+  const me = `${prefix}${process.pid}-${ownStartTime ?? 0}-${randomHex(6)}`
   const myPath = join(dir, me)
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let fd: number
@@ -107,7 +109,7 @@ function takeClaim (key: string, path: string): string {
     } catch (err) {
       throw fileSystemError('open', myPath, err)
     }
-    let verdict: 'free' | 'held' | 'contended'
+    let verdict: Verdict
     try {
       verdict = inspectOtherClaims(dir, prefix, me)
       if (verdict === 'free') {
@@ -123,20 +125,24 @@ function takeClaim (key: string, path: string): string {
     closeQuietly(fd)
     removeQuietly(myPath)
     if (verdict === 'held') throw lockedError(path, 'held by another process')
+    if (verdict === 'held here') throw lockedByAnotherThreadError(path)
     // Both contenders saw each other and withdrew: pause a random while so one gets ahead.
     sleepMs(0.5 + Math.random() * (2 + attempt))
   }
   throw lockedError(path, 'another process keeps contending for it')
 }
 
-function inspectOtherClaims (dir: string, prefix: string, me: string): 'free' | 'held' | 'contended' {
+/** What the other claims say: nobody else, a holder (another process, or another thread here), or a contender. */
+type Verdict = 'free' | 'held' | 'held here' | 'contended'
+
+function inspectOtherClaims (dir: string, prefix: string, me: string): Verdict {
   let names: string[]
   try {
     names = readdirSync(dir)
   } catch (err) {
     throw fileSystemError('scandir', dir, err)
   }
-  let verdict: 'free' | 'held' | 'contended' = 'free'
+  let verdict: Verdict = 'free'
   for (const name of names) {
     if (name === me || !name.startsWith(prefix)) continue
     const owner = parseClaim(name.slice(prefix.length))
@@ -153,7 +159,7 @@ function inspectOtherClaims (dir: string, prefix: string, me: string): 'free' | 
       if (codeOf(err) === 'ENOENT') continue // withdrawn or released meanwhile
       throw fileSystemError('open', claimPath, err)
     }
-    if (content === HELD) return 'held'
+    if (content === HELD) return isOwnProcess(owner.pid, owner.startTime) ? 'held here' : 'held'
     verdict = 'contended'
   }
   return verdict
@@ -165,13 +171,18 @@ function parseClaim (rest: string): { pid: number, startTime: number } | undefin
   return { pid: Number(m[1]), startTime: Number(m[2]) }
 }
 
+/** Whether a claim was written by this process (so by another thread: this one's are in heldHere). */
+function isOwnProcess (pid: number, startTime: number): boolean {
+  return pid === process.pid && (startTime === 0 || ownStartTime === undefined || startTime === ownStartTime)
+}
+
 /**
  * Whether the process that wrote a claim still runs. When unsure (no permission to look, /proc
  * hidden), it answers yes: a spurious LEVEL_LOCKED is recoverable, two writers are not.
  */
 export function isAlive (pid: number, startTime: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
-  if (pid === process.pid) return startTime === 0 || ownStartTime === undefined || startTime === ownStartTime
+  if (pid === process.pid) return isOwnProcess(pid, startTime)
   try {
     process.kill(pid, 0)
   } catch (err) {
@@ -230,14 +241,6 @@ function leveldbHolder (path: string): number | undefined {
     return Number(m[1])
   }
   return undefined
-}
-
-function nonce (): string {
-  const bytes = new Uint8Array(6)
-  globalThis.crypto.getRandomValues(bytes)
-  let hex = ''
-  for (const b of bytes) hex += b.toString(16).padStart(2, '0')
-  return hex
 }
 
 function writeAll (fd: number, text: string): void {

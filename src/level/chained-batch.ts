@@ -8,11 +8,14 @@ import type { DB } from '../db/db.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
 import { toBytes } from './formats.js'
 
+/** Where the batch goes: the engine, or the connection to the thread that owns it (remote/). */
+type BatchWriter = Pick<DB, 'write'>
+
 export class ShaleChainedBatch<TDatabase, KDefault, VDefault> extends AbstractChainedBatch<TDatabase, KDefault, VDefault> {
-  private readonly engine: DB
+  private readonly engine: BatchWriter
   private readonly batch = new WriteBatch()
 
-  constructor (db: TDatabase, engine: DB) {
+  constructor (db: TDatabase, engine: BatchWriter) {
     super(db)
     this.engine = engine
   }

@@ -81,7 +81,7 @@ export function openEngineIterator (engine: DB, options: PrivateIteratorOptions,
   return engine.iterator(engineIteratorOptions(options, keys, values, false))
 }
 
-class ClosedSnapshotHandle implements DBIteratorHandle {
+export class ClosedSnapshotHandle implements DBIteratorHandle {
   closed = false
   next (): Entry | undefined { throw snapshotNotOpen() }
   nextv (): Entry[] { throw snapshotNotOpen() }
@@ -89,6 +89,19 @@ class ClosedSnapshotHandle implements DBIteratorHandle {
   seek (): void {}
   close (): void { this.closed = true }
 }
+
+/**
+ * An iterator whose reads are asynchronous: one living in another thread (remote/). Creation,
+ * seek and close are still synchronous requests, ordered with the reads.
+ */
+export interface AsyncIteratorHandle {
+  next (): Promise<Entry | undefined>
+  nextv (size: number): Promise<Entry[]>
+  seek (target: Uint8Array): void
+  close (): void
+}
+
+type Handle = DBIteratorHandle | AsyncIteratorHandle
 
 function yieldToEventLoop (): Promise<void> {
   return new Promise((resolve) => { setImmediate(resolve) })
@@ -100,7 +113,7 @@ function yieldToEventLoop (): Promise<void> {
  * entry's array); `remaining` is how many more items abstract-level's limit allows.
  */
 class ReadCursor<T> {
-  private readonly handle: DBIteratorHandle
+  private readonly handle: Handle
   private readonly signal: AbortSignal | null
   private readonly shape: (entry: Entry) => T
   private readonly remaining: () => number
@@ -108,7 +121,7 @@ class ReadCursor<T> {
   private aheadPos = 0
   private readAhead = 1
 
-  constructor (handle: DBIteratorHandle, signal: AbortSignal | null | undefined, shape: (entry: Entry) => T, remaining: () => number) {
+  constructor (handle: Handle, signal: AbortSignal | null | undefined, shape: (entry: Entry) => T, remaining: () => number) {
     this.handle = handle
     this.signal = signal ?? null
     this.shape = shape
@@ -121,10 +134,13 @@ class ReadCursor<T> {
     const want = Math.max(1, Math.min(this.readAhead, this.remaining()))
     this.readAhead = Math.min(CHUNK, this.readAhead * READ_AHEAD_GROWTH)
     if (want === 1) {
-      const entry = this.handle.next()
+      let entry = this.handle.next()
+      if (entry instanceof Promise) entry = await this.settled(entry)
       return entry === undefined ? undefined : this.shape(entry)
     }
-    this.ahead = this.handle.nextv(want)
+    let ahead = this.handle.nextv(want)
+    if (ahead instanceof Promise) ahead = await this.settled(ahead)
+    this.ahead = ahead
     this.aheadPos = 0
     return this.aheadPos < this.ahead.length ? this.shape(this.ahead[this.aheadPos++]!) : undefined
   }
@@ -138,7 +154,8 @@ class ReadCursor<T> {
     let sliceStart = performance.now()
     while (out.length < max) {
       const want = Math.min(CHUNK, max - out.length)
-      const entries = this.handle.nextv(want)
+      let entries = this.handle.nextv(want)
+      if (entries instanceof Promise) entries = await this.settled(entries)
       if (out.length === 0) {
         // The usual nextv(): the engine's array becomes the result, shaped in place.
         const shaped = entries as unknown as T[]
@@ -169,6 +186,13 @@ class ReadCursor<T> {
     this.handle.close()
   }
 
+  /** An asynchronous read's result; an abort signalled while it was in flight wins. */
+  private async settled<R> (read: Promise<R>): Promise<R> {
+    const result = await read
+    this.checkSignal()
+    return result
+  }
+
   private async pause (): Promise<void> {
     await undefined
     this.checkSignal()
@@ -196,7 +220,7 @@ function entryShaper (keyFormat: string, valueFormat: string | undefined): (entr
 export class ShaleIterator<TDatabase, K, V> extends AbstractIterator<TDatabase, K, V> {
   private readonly cursor: ReadCursor<[unknown, unknown]>
 
-  constructor (db: TDatabase, options: PrivateIteratorOptions, handle: DBIteratorHandle) {
+  constructor (db: TDatabase, options: PrivateIteratorOptions, handle: Handle) {
     super(db, options as unknown as AbstractIteratorOptions<K, V>)
     this.cursor = new ReadCursor(handle, options.signal, entryShaper(options.keyEncoding, options.valueEncoding),
       () => this.limit - this.count)
@@ -226,7 +250,7 @@ export class ShaleIterator<TDatabase, K, V> extends AbstractIterator<TDatabase, 
 export class ShaleKeyIterator<TDatabase, K> extends AbstractKeyIterator<TDatabase, K> {
   private readonly cursor: ReadCursor<unknown>
 
-  constructor (db: TDatabase, options: PrivateIteratorOptions, handle: DBIteratorHandle) {
+  constructor (db: TDatabase, options: PrivateIteratorOptions, handle: Handle) {
     super(db, options as unknown as AbstractKeyIteratorOptions<K>)
     const decodeKey: Decoder = decoderFor(options.keyEncoding)
     this.cursor = new ReadCursor(handle, options.signal, (entry) => decodeKey(entry[0]!), () => this.limit - this.count)
@@ -256,7 +280,7 @@ export class ShaleKeyIterator<TDatabase, K> extends AbstractKeyIterator<TDatabas
 export class ShaleValueIterator<TDatabase, K, V> extends AbstractValueIterator<TDatabase, K, V> {
   private readonly cursor: ReadCursor<unknown>
 
-  constructor (db: TDatabase, options: PrivateIteratorOptions, handle: DBIteratorHandle) {
+  constructor (db: TDatabase, options: PrivateIteratorOptions, handle: Handle) {
     super(db, options as unknown as AbstractValueIteratorOptions<K, V>)
     const decodeValue: Decoder = decoderFor(options.valueEncoding)
     this.cursor = new ReadCursor(handle, options.signal, (entry) => decodeValue(entry[1]!), () => this.limit - this.count)

@@ -11,7 +11,7 @@
 
 import { AbstractLevel } from 'abstract-level'
 import type {
-  AbstractChainedBatch, AbstractIterator, AbstractKeyIterator, AbstractValueIterator, AbstractBatchOperation, AbstractBatchOptions, AbstractDatabaseOptions, AbstractDelOptions, AbstractGetManyOptions,
+  AbstractChainedBatch, AbstractSnapshot, AbstractIterator, AbstractKeyIterator, AbstractValueIterator, AbstractBatchOperation, AbstractBatchOptions, AbstractDatabaseOptions, AbstractDelOptions, AbstractGetManyOptions,
   AbstractGetOptions, AbstractHasManyOptions, AbstractHasOptions, AbstractIteratorOptions, AbstractKeyIteratorOptions,
   AbstractOpenOptions, AbstractPutOptions, AbstractValueIteratorOptions
 } from 'abstract-level'
@@ -21,20 +21,24 @@ import type { Env } from '../env/env.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
 import { ShaleError } from '../util/errors.js'
 import { ShaleChainedBatch } from './chained-batch.js'
+import { clearRange } from './clear.js'
 import { decoderFor, toBytes } from './formats.js'
 import {
   engineIteratorOptions, openEngineIterator, ShaleIterator, ShaleKeyIterator, ShaleValueIterator, type PrivateIteratorOptions
 } from './iterator.js'
 import { engineSnapshotOf, ShaleSnapshot } from './snapshot.js'
+import { nodeTransport } from './remote/node-transport.js'
+import type { RemoteDatabase } from './remote/remote-database.js'
+import { openSharedDatabase, type ShaleShareOptions } from './remote/open-shared.js'
 
 /** The engine's tuning options, with classic-level's names (README "Options"). */
 export type ShaleEngineOptions = Omit<DBOptions, 'createIfMissing' | 'errorIfExists'>
 
 /** Options for db.open() (and the constructor): abstract-level's plus the engine's. */
-export interface ShaleOpenOptions extends AbstractOpenOptions, ShaleEngineOptions {}
+export interface ShaleOpenOptions extends AbstractOpenOptions, ShaleEngineOptions, ShaleShareOptions {}
 
 /** Options for the constructor: encodings, open options and engine options. */
-export interface ShaleLevelOptions<K, V> extends AbstractDatabaseOptions<K, V>, ShaleEngineOptions {}
+export interface ShaleLevelOptions<K, V> extends AbstractDatabaseOptions<K, V>, ShaleEngineOptions, ShaleShareOptions {}
 
 /** Per-read option, as classic-level: whether blocks read are kept in the block cache. */
 export interface ShaleReadOptions {
@@ -58,9 +62,6 @@ const ENGINE_OPTION_NAMES = [
   'maxInfoLogFileSize', 'backgroundWorkers'
 ] as const satisfies ReadonlyArray<keyof DBOptions>
 
-/** Entries deleted per engine batch by clear(). */
-const CLEAR_BATCH_ENTRIES = 1000
-
 type Format = string | Uint8Array
 
 interface KeyOptions { keyEncoding: string }
@@ -82,6 +83,9 @@ interface PrivateClearOptions {
 export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLevel<Format, KDefault, VDefault> {
   readonly #location: string
   #engine: DB | undefined
+  /** Opened with multithreading: the owner's engine is shared (release it) or in another thread (#remote). */
+  #release: (() => Promise<void>) | undefined
+  #remote: RemoteDatabase | undefined
 
   constructor (location: string, options?: ShaleLevelOptions<KDefault, VDefault>) {
     if (typeof location !== 'string' || location === '') {
@@ -117,6 +121,13 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     for (const name of ENGINE_OPTION_NAMES) {
       if (options[name] !== undefined) engineOptions[name] = options[name]
     }
+    if (options.multithreading === true && options.env === undefined) {
+      const shared = await openSharedDatabase(this.#location, engineOptions as DBOptions, nodeTransport)
+      this.#engine = shared.engine
+      this.#release = shared.release
+      this.#remote = shared.remote
+      return
+    }
     this.#engine = await DB.open(this.#location, engineOptions as DBOptions)
   }
 
@@ -124,8 +135,12 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     // abstract-level closed our iterators, snapshots and batches first; the engine closes
     // whatever it still tracks (and waits for writes and background work) all the same. The
     // engine is kept until it closed: if closing failed, abstract-level goes back to 'open'.
-    await this.#engine?.close()
+    if (this.#release !== undefined) await this.#release()
+    else await this.#engine?.close()
+    await this.#remote?.close()
     this.#engine = undefined
+    this.#release = undefined
+    this.#remote = undefined
   }
 
   /** The open engine; abstract-level calls private methods only while the database is open. */
@@ -139,10 +154,12 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   // Reads
 
   protected async _get (key: Format, options: PrivateReadOptions): Promise<Format | undefined> {
+    if (this.#remote !== undefined) return await this.#remote.get(key, options)
     return this._getSync(key, options)
   }
 
   protected _getSync (key: Format, options: PrivateReadOptions): Format | undefined {
+    if (this.#remote !== undefined) return this.#remote.getSync(key, options)
     const value = options.snapshot === undefined && options.fillCache === undefined
       ? this.engine.getSync(toBytes(key, 'key'))
       : this.engine.getSync(toBytes(key, 'key'), {
@@ -153,6 +170,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   }
 
   protected async _getMany (keys: Format[], options: PrivateReadOptions): Promise<Array<Format | undefined>> {
+    if (this.#remote !== undefined) return await this.#remote.getMany(keys, options)
     const engine = this.engine
     const decode = decoderFor(options.valueEncoding)
     // One engine snapshot for all keys: engine reads are synchronous, so the loop sees one state.
@@ -164,6 +182,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   }
 
   protected async _has (key: Format, options: KeyOptions & { snapshot?: unknown, fillCache?: boolean }): Promise<boolean> {
+    if (this.#remote !== undefined) return await this.#remote.has(key, options)
     return this.engine.getSync(toBytes(key, 'key'), {
       snapshot: engineSnapshotOf(options.snapshot),
       fillCache: options.fillCache !== false
@@ -171,25 +190,30 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   }
 
   protected async _hasMany (keys: Format[], options: KeyOptions & { snapshot?: unknown, fillCache?: boolean }): Promise<boolean[]> {
+    if (this.#remote !== undefined) return await this.#remote.hasMany(keys, options)
     const engine = this.engine
     const readOptions = { snapshot: engineSnapshotOf(options.snapshot), fillCache: options.fillCache !== false }
     return keys.map((key) => engine.getSync(toBytes(key, 'key'), readOptions) !== undefined)
   }
 
   protected _iterator (options: PrivateIteratorOptions): ShaleIterator<this, unknown, unknown> {
+    if (this.#remote !== undefined) return this.#remote.iterator(this, options)
     const handle = openEngineIterator(this.engine, options, options.keys !== false, options.values !== false)
     return new ShaleIterator(this, options, handle)
   }
 
   protected _keys (options: PrivateIteratorOptions): ShaleKeyIterator<this, unknown> {
+    if (this.#remote !== undefined) return this.#remote.keys(this, options)
     return new ShaleKeyIterator(this, options, openEngineIterator(this.engine, options, true, false))
   }
 
   protected _values (options: PrivateIteratorOptions): ShaleValueIterator<this, unknown, unknown> {
+    if (this.#remote !== undefined) return this.#remote.values(this, options)
     return new ShaleValueIterator(this, options, openEngineIterator(this.engine, options, false, true))
   }
 
-  protected _snapshot (options: { owner: unknown }): ShaleSnapshot {
+  protected _snapshot (options: { owner: unknown }): AbstractSnapshot {
+    if (this.#remote !== undefined) return this.#remote.snapshot(options)
     return new ShaleSnapshot(options, this.engine.snapshot())
   }
 
@@ -207,7 +231,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   #valueCodec: Codec | undefined
 
   override get (key: unknown, options?: unknown): Promise<unknown> {
-    if (options != null || this.status !== 'open') return super.get(key as KDefault, options as AbstractGetOptions<KDefault, VDefault>)
+    if (options != null || this.status !== 'open' || this.#remote !== undefined) return super.get(key as KDefault, options as AbstractGetOptions<KDefault, VDefault>)
     // abstract-level's getSync without options is already direct: the same checks and decoding.
     try {
       return Promise.resolve(this.getSync(key as KDefault))
@@ -266,7 +290,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
 
   /** Whether a write with these options may take the direct path. */
   #direct (options: unknown): boolean {
-    if (this.status !== 'open' || !(this.hooks.prewrite as unknown as { noop: boolean }).noop || this.listenerCount('write') !== 0) return false
+    if (this.status !== 'open' || this.#remote !== undefined || !(this.hooks.prewrite as unknown as { noop: boolean }).noop || this.listenerCount('write') !== 0) return false
     if (options == null) return true
     if (typeof options !== 'object') return false
     const o = options as { keyEncoding?: unknown, valueEncoding?: unknown }
@@ -287,14 +311,17 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   // Writes
 
   protected async _put (key: Format, value: Format, options: PrivateWriteOptions): Promise<void> {
+    if (this.#remote !== undefined) return await this.#remote.put(key, value, options)
     await this.engine.put(toBytes(key, 'key'), toBytes(value, 'value'), { sync: options.sync === true })
   }
 
   protected async _del (key: Format, options: PrivateWriteOptions): Promise<void> {
+    if (this.#remote !== undefined) return await this.#remote.del(key, options)
     await this.engine.del(toBytes(key, 'key'), { sync: options.sync === true })
   }
 
   protected async _batch (operations: PrivateBatchOperation[], options: PrivateWriteOptions): Promise<void> {
+    if (this.#remote !== undefined) return await this.#remote.batch(operations, options)
     const batch = new WriteBatch()
     for (const op of operations) {
       if (op.type === 'put') batch.put(toBytes(op.key, 'key'), toBytes(op.value, 'value'))
@@ -304,29 +331,14 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   }
 
   protected _chainedBatch (): ShaleChainedBatch<this, KDefault, VDefault> {
+    if (this.#remote !== undefined) return this.#remote.chainedBatch(this)
     return new ShaleChainedBatch(this, this.engine)
   }
 
-  /**
-   * Deletes a range in batches of CLEAR_BATCH_ENTRIES keys, reading the keys from an iterator
-   * created at the call, so a key written after clear() began is deleted only if it existed
-   * before (as classic-level). Not atomic, as abstract-level allows.
-   */
+  /** Deletes a range (clear.ts says how). */
   protected async _clear (options: PrivateClearOptions): Promise<void> {
-    const engine = this.engine
-    const it = engine.iterator(engineIteratorOptions({ ...options, keys: true, values: false }, true, false, true))
-    try {
-      for (;;) {
-        const entries = it.nextv(CLEAR_BATCH_ENTRIES)
-        if (entries.length === 0) break
-        const batch = new WriteBatch()
-        for (const [key] of entries) batch.del(key!)
-        await engine.write(batch)
-        if (entries.length < CLEAR_BATCH_ENTRIES) break
-      }
-    } finally {
-      it.close()
-    }
+    if (this.#remote !== undefined) return await this.#remote.clear(options)
+    await clearRange(this.engine, engineIteratorOptions({ ...options, keys: true, values: false }, true, false, true))
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -339,6 +351,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required")
     if (this.status === 'opening') return await this.deferAsync(async () => await this.approximateSize(start, end, options ?? {}))
     if (this.status !== 'open') throw notOpen('approximateSize')
+    if (this.#remote !== undefined) return await this.#remote.approximateSize(this.encodeKey(start, options), this.encodeKey(end, options))
     return this.engine.approximateSize(this.encodeKey(start, options), this.encodeKey(end, options))
   }
 
@@ -349,6 +362,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required")
     if (this.status === 'opening') return await this.deferAsync(async () => { await this.compactRange(start, end, options ?? {}) })
     if (this.status !== 'open') throw notOpen('compactRange')
+    if (this.#remote !== undefined) return await this.#remote.compactRange(this.encodeKey(start, options), this.encodeKey(end, options))
     await this.engine.compactRange(this.encodeKey(start, options), this.encodeKey(end, options))
   }
 
@@ -369,6 +383,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (typeof property !== 'string') throw new TypeError("The first argument 'property' must be a string")
     if (this.status !== 'open') throw notOpen('getProperty')
     const name = property.startsWith('leveldb.') ? 'shale.' + property.slice('leveldb.'.length) : property
+    if (this.#remote !== undefined) return this.#remote.getProperty(name)
     return this.engine.getProperty(name) ?? ''
   }
 

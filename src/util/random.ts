@@ -53,3 +53,12 @@ export class Random {
     return items[this.uniform(items.length)]!
   }
 }
+
+/** `bytes` bytes from the platform's cryptographic generator, as hex: names no one else picks. */
+export function randomHex (bytes: number): string {
+  const buf = new Uint8Array(bytes)
+  globalThis.crypto.getRandomValues(buf)
+  let hex = ''
+  for (const b of buf) hex += b.toString(16).padStart(2, '0')
+  return hex
+}

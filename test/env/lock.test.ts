@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { ClassicLevel } from 'classic-level'
+import { Worker } from 'node:worker_threads'
+import { isLockedByAnotherThread } from '../../src/env/env.js'
 import { NodeEnv } from '../../src/env/node-env.js'
 import { ShaleError } from '../../src/util/errors.js'
 import { LineChild } from './line-child.js'
@@ -138,6 +140,35 @@ describe('NodeEnv lock', () => {
       assert.deepEqual(claims(dir), [])
     } finally {
       await Promise.all([holder.kill(), other.kill()])
+    }
+  })
+
+  test('a lock held by another thread of this process is named as such, not as another process\'s', async () => {
+    const dir = freshDir()
+    const lockPath = join(dir, 'LOCK')
+    const worker = new Worker(`
+      import { parentPort, workerData } from 'node:worker_threads'
+      const { NodeEnv } = await import(workerData.url)
+      const env = new NodeEnv()
+      const lock = env.lockFile(workerData.lockPath)
+      parentPort.postMessage('held')
+      parentPort.once('message', () => { env.unlockFile(lock); parentPort.postMessage('released') })
+    `, { eval: true, workerData: { url: nodeEnvUrl, lockPath } })
+    const message = (): Promise<unknown> => new Promise((resolve) => { worker.once('message', resolve) })
+    try {
+      assert.equal(await message(), 'held')
+      let caught: unknown
+      try { env.lockFile(lockPath) } catch (err) { caught = err }
+      assert.ok(isLocked(caught))
+      assert.ok(isLockedByAnotherThread(caught))
+      assert.match((caught as Error).message, /open in this process \(another thread\).*multithreading/)
+      assert.doesNotMatch((caught as Error).message, /another process/)
+      const released = message()
+      worker.postMessage('release')
+      assert.equal(await released, 'released')
+      env.unlockFile(env.lockFile(lockPath))
+    } finally {
+      await worker.terminate()
     }
   })
 

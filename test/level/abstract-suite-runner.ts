@@ -9,6 +9,7 @@ import { createRequire } from 'node:module'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { NodeEnv, ShaleLevel, type ShaleOpenOptions } from '../../src/index.js'
 
 interface Tape {
@@ -50,6 +51,60 @@ class SmallBufferLevel extends ShaleLevel {
   }
 }
 
+/** The thread that owns the forwarded mode's databases, and a request to it. */
+let owner: Worker | undefined
+let ownerCalls = 0
+const ownerWaiting = new Map<number, { resolve: (result: unknown) => void, reject: (err: Error) => void }>()
+async function askOwner (request: Record<string, unknown>): Promise<unknown> {
+  if (owner === undefined) {
+    owner = new Worker(new URL('./forwarded-owner.js', import.meta.url))
+    owner.unref()
+    owner.on('message', (reply: { id: number, ok: boolean, result?: unknown, code?: string, message?: string }) => {
+      const waiter = ownerWaiting.get(reply.id)!
+      ownerWaiting.delete(reply.id)
+      if (reply.ok) waiter.resolve(reply.result)
+      else waiter.reject(Object.assign(new Error(reply.message), { code: reply.code }))
+    })
+  }
+  const id = ++ownerCalls
+  return await new Promise((resolve, reject) => {
+    ownerWaiting.set(id, { resolve, reject })
+    owner!.postMessage({ ...request, id })
+  })
+}
+let forwardedOpens = 0
+let ownedElsewhere = 0
+
+// The owner opens the database first, with the same create options; when it could, this open
+// becomes its client (the owner has done the errorIfExists check), and otherwise fails as the
+// owner's did. Closing closes the client, then the owner.
+class ForwardedLevel extends ShaleLevel {
+  protected override async _open (options: ShaleOpenOptions & { createIfMissing: boolean, errorIfExists: boolean }): Promise<void> {
+    let owned = true
+    try {
+      await askOwner({ op: 'open', location: this.location, options: { createIfMissing: options.createIfMissing, errorIfExists: options.errorIfExists } })
+    } catch {
+      owned = false
+    }
+    try {
+      await super._open({ ...options, multithreading: true, errorIfExists: owned ? false : options.errorIfExists })
+    } catch (err) {
+      if (owned) await askOwner({ op: 'close', location: this.location })
+      throw err
+    }
+    if (owned) {
+      ownedElsewhere++
+      // At least this client (a hello answered too late for an earlier attempt may linger a second).
+      if (await askOwner({ op: 'clients', location: this.location }) as number >= 1) forwardedOpens++
+    }
+  }
+
+  protected override async _close (): Promise<void> {
+    await super._close()
+    await askOwner({ op: 'close', location: this.location })
+  }
+}
+
 let factory: (options?: object) => unknown
 switch (mode) {
   case 'default':
@@ -60,6 +115,14 @@ switch (mode) {
     tape.onFinish(() => {
       // A TAP comment that abstract-suite.test.ts reads: proof that data went through tables.
       console.log(`# shale tables written ${countingEnv.tablesWritten}, deleted after compaction ${countingEnv.tablesDeleted}`)
+    })
+    break
+  case 'forwarded':
+    factory = (options) => new ForwardedLevel(location(), options)
+    tape.onFinish(() => {
+      // Read by abstract-suite.test.ts: proof that the databases were clients of another thread.
+      console.log(`# shale forwarded opens ${forwardedOpens} of ${ownedElsewhere} owned by another thread`)
+      void owner?.terminate()
     })
     break
   case 'classic': {

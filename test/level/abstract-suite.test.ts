@@ -63,19 +63,30 @@ function check (summary: TapSummary, diagnostic: (message: string) => void): voi
   assert.equal(summary.pass, summary.tests)
 }
 
-// Both runs at once: each spends most of its time waiting on fsync, not on a core.
+/** Runs and checks one mode, and returns the numbers of the runner's comment that starts with `proof`. */
+async function checkedRun (mode: string, proof: string, diagnostic: (message: string) => void): Promise<number[]> {
+  const summary = await runSuite(mode)
+  check(summary, diagnostic)
+  const line = summary.comments.find((c) => c.startsWith(proof))
+  assert.ok(line !== undefined, `the runner reports "${proof}"`)
+  return line.match(/\d+/g)!.map(Number)
+}
+
+// The runs at once: each spends most of its time waiting on fsync, not on a core.
 describe('abstract-level test suite', { concurrency: true }, () => {
   test('ShaleLevel with default options', async (t) => {
     check(await runSuite('default'), (m) => { t.diagnostic(m) })
   })
 
   test('ShaleLevel with writeBufferSize 1 KiB (data through tables and compaction)', async (t) => {
-    const summary = await runSuite('small-buffer')
-    check(summary, (m) => { t.diagnostic(m) })
-    const proof = summary.comments.find((c) => c.startsWith('# shale tables written'))
-    assert.ok(proof !== undefined, 'the runner reports table counts')
-    const [written, deleted] = proof.match(/\d+/g)!.map(Number)
+    const [written, deleted] = await checkedRun('small-buffer', '# shale tables written', (m) => { t.diagnostic(m) })
     assert.ok(written! > 0, 'flushes wrote tables')
     assert.ok(deleted! > 0, 'compactions replaced tables')
+  })
+
+  test('ShaleLevel as a client of another thread (multithreading)', async (t) => {
+    const [forwarded, owned] = await checkedRun('forwarded', '# shale forwarded opens', (m) => { t.diagnostic(m) })
+    assert.ok(owned! > 500, `the suite opened ${owned} databases owned by another thread`)
+    assert.equal(forwarded, owned, 'every one of them was served to this thread as a client')
   })
 })

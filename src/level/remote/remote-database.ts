@@ -1,0 +1,206 @@
+// The client's side of a database shared between threads: what ShaleLevel's private methods do when
+// another thread owns the engine (doc/multithreading.md). abstract-level has already checked the
+// arguments and encoded keys and values to the formats ShaleLevel declares; this turns them into
+// bytes, forwards them, and decodes what comes back exactly as the owner's ShaleLevel would.
+
+import { AbstractSnapshot } from 'abstract-level'
+import type { Entry } from '../../db/api.js'
+import { WriteBatch } from '../../dbformat/write-batch.js'
+import { ShaleError } from '../../util/errors.js'
+import { ShaleChainedBatch } from '../chained-batch.js'
+import { snapshotNotOpen } from '../errors.js'
+import { boundToBytes, decoderFor, toBytes } from '../formats.js'
+import {
+  ClosedSnapshotHandle, ShaleIterator, ShaleKeyIterator, ShaleValueIterator, type AsyncIteratorHandle, type PrivateIteratorOptions
+} from '../iterator.js'
+import type { Connection } from './connection.js'
+import { ownBytes, unpackEntries, type PackedEntries, type WireIteratorOptions, type WireReadOptions } from './protocol.js'
+
+type Format = string | Uint8Array
+
+interface ReadOptions { keyEncoding?: string, valueEncoding?: string, snapshot?: unknown, fillCache?: boolean }
+interface BatchOperation { type: 'put' | 'del', key: unknown, value?: unknown }
+type ClearOptions = Omit<PrivateIteratorOptions, 'keys' | 'values'>
+
+const SnapshotBase = AbstractSnapshot as unknown as new (options: { owner: unknown }) => AbstractSnapshot
+
+/** An explicit snapshot held by the owner under this client's number for it. */
+export class RemoteSnapshot extends SnapshotBase {
+  readonly id: number
+  released = false
+  /** The connection the owner holds it for: its number means nothing on another. */
+  readonly connection: Connection
+
+  constructor (options: { owner: unknown }, connection: Connection, id: number) {
+    super(options)
+    this.connection = connection
+    this.id = id
+    // Sent now, so the owner takes it before any write this thread issues afterwards.
+    connection.send({ op: 'snapshotOpen', snapshot: id })
+  }
+
+  async _close (): Promise<void> {
+    this.released = true
+    this.connection.send({ op: 'snapshotClose', snapshot: this.id })
+  }
+}
+
+/** An engine iterator living in the owner's thread, read a batch of entries per round trip. */
+class RemoteIteratorHandle implements AsyncIteratorHandle {
+  closed = false
+  private readonly connection: Connection
+  private readonly id: number
+
+  constructor (connection: Connection, id: number, options: WireIteratorOptions) {
+    this.connection = connection
+    this.id = id
+    connection.send({ op: 'iteratorOpen', iterator: id, options })
+  }
+
+  async next (): Promise<Entry | undefined> {
+    return (await this.nextv(1))[0]
+  }
+
+  async nextv (size: number): Promise<Entry[]> {
+    const packed = await this.connection.call({ op: 'iteratorNext', iterator: this.id, size })
+    return unpackEntries(packed as PackedEntries)
+  }
+
+  seek (target: Uint8Array): void {
+    this.connection.send({ op: 'iteratorSeek', iterator: this.id, target: ownBytes(target) })
+  }
+
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    this.connection.send({ op: 'iteratorClose', iterator: this.id })
+  }
+}
+
+export class RemoteDatabase {
+  private readonly connection: Connection
+  /** Numbers for this client's iterators and snapshots, as the owner knows them. */
+  private nextId = 1
+
+  constructor (connection: Connection) {
+    this.connection = connection
+  }
+
+  async get (key: Format, options: ReadOptions): Promise<Format | undefined> {
+    const value = await this.connection.call({ op: 'get', key: keyBytes(key), options: this.readOptions(options) })
+    return value === undefined ? undefined : decoderFor(options.valueEncoding)(value as Uint8Array)
+  }
+
+  getSync (key: Format, options: ReadOptions): Format | undefined {
+    const value = this.connection.callSync({ op: 'getSync', key: keyBytes(key), options: this.readOptions(options) })
+    return value === undefined ? undefined : decoderFor(options.valueEncoding)(value)
+  }
+
+  async getMany (keys: Format[], options: ReadOptions): Promise<Array<Format | undefined>> {
+    const decode = decoderFor(options.valueEncoding)
+    const packed = await this.connection.call({ op: 'getMany', keys: keys.map(keyBytes), options: this.readOptions(options), presence: false })
+    return unpackEntries(packed as PackedEntries).map(([, value]) => value === undefined ? undefined : decode(value))
+  }
+
+  async has (key: Format, options: ReadOptions): Promise<boolean> {
+    return (await this.hasMany([key], options))[0]!
+  }
+
+  async hasMany (keys: Format[], options: ReadOptions): Promise<boolean[]> {
+    return await this.connection.call({ op: 'getMany', keys: keys.map(keyBytes), options: this.readOptions(options), presence: true }) as boolean[]
+  }
+
+  iterator<T> (db: T, options: PrivateIteratorOptions): ShaleIterator<T, unknown, unknown> {
+    return new ShaleIterator(db, options, this.iteratorHandle(options, options.keys !== false, options.values !== false))
+  }
+
+  keys<T> (db: T, options: PrivateIteratorOptions): ShaleKeyIterator<T, unknown> {
+    return new ShaleKeyIterator(db, options, this.iteratorHandle(options, true, false))
+  }
+
+  values<T> (db: T, options: PrivateIteratorOptions): ShaleValueIterator<T, unknown, unknown> {
+    return new ShaleValueIterator(db, options, this.iteratorHandle(options, false, true))
+  }
+
+  snapshot (options: { owner: unknown }): RemoteSnapshot {
+    return new RemoteSnapshot(options, this.connection, this.nextId++)
+  }
+
+  async put (key: Format, value: Format, options: { sync?: boolean }): Promise<void> {
+    await this.connection.call({ op: 'put', key: keyBytes(key), value: ownBytes(toBytes(value, 'value')), sync: options.sync === true })
+  }
+
+  async del (key: Format, options: { sync?: boolean }): Promise<void> {
+    await this.connection.call({ op: 'del', key: keyBytes(key), sync: options.sync === true })
+  }
+
+  async batch (operations: BatchOperation[], options: { sync?: boolean }): Promise<void> {
+    const batch = new WriteBatch()
+    for (const op of operations) {
+      if (op.type === 'put') batch.put(toBytes(op.key, 'key'), toBytes(op.value, 'value'))
+      else batch.del(toBytes(op.key, 'key'))
+    }
+    await this.write(batch, options)
+  }
+
+  /** A chained batch's write: the batch travels as its encoded form, the log record itself. */
+  async write (batch: WriteBatch, options?: { sync?: boolean } | null): Promise<void> {
+    await this.connection.call({ op: 'write', batch: ownBytes(batch.contents()), sync: options?.sync === true })
+  }
+
+  chainedBatch<T, K, V> (db: T): ShaleChainedBatch<T, K, V> {
+    return new ShaleChainedBatch(db, this)
+  }
+
+  async clear (options: ClearOptions): Promise<void> {
+    await this.connection.call({ op: 'clear', options: { ...this.wireIteratorOptions(options, true, false), limit: options.limit } })
+  }
+
+  async approximateSize (start: Uint8Array, end: Uint8Array): Promise<number> {
+    return await this.connection.call({ op: 'approximateSize', start: ownBytes(start), end: ownBytes(end) }) as number
+  }
+
+  async compactRange (start: Uint8Array, end: Uint8Array): Promise<void> {
+    await this.connection.call({ op: 'compactRange', start: ownBytes(start), end: ownBytes(end) })
+  }
+
+  getProperty (name: string): string {
+    return new TextDecoder().decode(this.connection.callSync({ op: 'getProperty', name }))
+  }
+
+  async close (): Promise<void> {
+    await this.connection.close()
+  }
+
+  private iteratorHandle (options: PrivateIteratorOptions, keys: boolean, values: boolean): AsyncIteratorHandle | ClosedSnapshotHandle {
+    const snapshot = options.snapshot
+    if (snapshot instanceof RemoteSnapshot && snapshot.released) return new ClosedSnapshotHandle()
+    return new RemoteIteratorHandle(this.connection, this.nextId++, this.wireIteratorOptions(options, keys, values))
+  }
+
+  private wireIteratorOptions (options: ClearOptions, keys: boolean, values: boolean): WireIteratorOptions {
+    const out: WireIteratorOptions = { ...this.readOptions(options), reverse: options.reverse === true, keys, values }
+    // As engineIteratorOptions(): only bounds the caller set, and a nullish one is refused.
+    if ('gt' in options) out.gt = ownBytes(boundToBytes(options.gt, 'gt'))
+    if ('gte' in options) out.gte = ownBytes(boundToBytes(options.gte, 'gte'))
+    if ('lt' in options) out.lt = ownBytes(boundToBytes(options.lt, 'lt'))
+    if ('lte' in options) out.lte = ownBytes(boundToBytes(options.lte, 'lte'))
+    return out
+  }
+
+  private readOptions (options: { snapshot?: unknown, fillCache?: boolean }): WireReadOptions {
+    const out: WireReadOptions = { fillCache: options.fillCache !== false }
+    const snapshot = options.snapshot
+    if (snapshot === undefined || snapshot === null) return out
+    if (!(snapshot instanceof RemoteSnapshot) || snapshot.connection !== this.connection) {
+      throw new ShaleError('LEVEL_INVALID_ARGUMENT', 'snapshot was not created by this database')
+    }
+    if (snapshot.released) throw snapshotNotOpen()
+    out.snapshot = snapshot.id
+    return out
+  }
+}
+
+function keyBytes (key: unknown): Uint8Array {
+  return ownBytes(toBytes(key, 'key'))
+}

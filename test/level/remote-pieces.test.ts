@@ -1,0 +1,135 @@
+// Unit tests of the forwarding layer's pieces (src/level/remote/): packing entries, copying views
+// to their own bytes, errors across the wire, the synchronous reply buffer, and liveness probes
+// (with a real worker thread for a thread that dies).
+
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Worker } from 'node:worker_threads'
+import type { Entry } from '../../src/index.js'
+import { CLIENT_CELL, Liveness, newLivenessBuffer, OWNER_CELL } from '../../src/level/remote/liveness.js'
+import { fromWireError, ownBytes, packEntries, toWireError, unpackEntries } from '../../src/level/remote/protocol.js'
+import { armSyncBuffer, SyncKind, SYNC_HEADER_BYTES, waitSyncAnswer, writeSyncAnswer } from '../../src/level/remote/sync-reply.js'
+import { Random } from '../../src/util/random.js'
+import { ShaleError } from '../../src/util/errors.js'
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
+
+describe('protocol', () => {
+  test('packEntries and unpackEntries round-trip keys, values and absent slots', () => {
+    const seed = 0x5a1e
+    const rng = new Random(seed)
+    const entries: Entry[] = []
+    for (let i = 0; i < 500; i++) {
+      const key = rng.nextU32() % 5 === 0 ? undefined : bytes('k'.repeat(rng.nextU32() % 40))
+      const value = rng.nextU32() % 4 === 0 ? undefined : bytes('v'.repeat(rng.nextU32() % 300))
+      entries.push([key, value])
+    }
+    const packed = packEntries(entries)
+    assert.equal(packed.lengths.length, 1000)
+    const back = unpackEntries(structuredClone(packed))
+    assert.deepEqual(back, entries, `seed ${seed}`)
+    // All views of the one buffer that arrived.
+    const buffers = new Set(back.flatMap(([k, v]) => [k?.buffer, v?.buffer]).filter((b) => b !== undefined))
+    assert.equal(buffers.size, 1)
+    assert.deepEqual(unpackEntries(packEntries([])), [])
+  })
+
+  test('ownBytes copies a view down to its bytes and passes a whole buffer through', () => {
+    const big = new Uint8Array(65536)
+    big.set([1, 2, 3], 100)
+    const view = big.subarray(100, 103)
+    const own = ownBytes(view)
+    assert.notEqual(own.buffer, big.buffer)
+    assert.equal(own.buffer.byteLength, 3)
+    assert.deepEqual([...own], [1, 2, 3])
+    const whole = new Uint8Array([9, 9])
+    assert.equal(ownBytes(whole), whole)
+    const pooled = Buffer.from('abc') // a view of Node's 8 KiB pool
+    assert.equal(ownBytes(pooled).buffer.byteLength, 3)
+    const shared = new Uint8Array(new SharedArrayBuffer(4))
+    assert.ok(!(ownBytes(shared).buffer instanceof SharedArrayBuffer), 'shared memory is copied out')
+  })
+
+  test('errors keep their code across the wire', () => {
+    const err = fromWireError(structuredClone(toWireError(new ShaleError('LEVEL_CORRUPTION', 'bad block'))))
+    assert.equal((err as { code?: string }).code, 'LEVEL_CORRUPTION')
+    assert.match(err.message, /bad block/)
+    const plain = fromWireError(toWireError(new TypeError('nope')))
+    assert.equal((plain as { code?: string }).code, undefined)
+    assert.equal(plain.message, 'nope')
+  })
+})
+
+describe('synchronous replies', () => {
+  test('an answer written before the wait is read at once, and a copy is returned', () => {
+    const buffer = new SharedArrayBuffer(SYNC_HEADER_BYTES + 8)
+    armSyncBuffer(buffer)
+    assert.equal(writeSyncAnswer(buffer, SyncKind.Bytes, bytes('value')), true)
+    const answer = waitSyncAnswer(buffer, 10, () => assert.fail('no probe needed'))
+    assert.equal(answer?.kind, SyncKind.Bytes)
+    assert.equal(new TextDecoder().decode(answer?.payload), 'value')
+    assert.ok(!(answer!.payload!.buffer instanceof SharedArrayBuffer))
+
+    armSyncBuffer(buffer)
+    writeSyncAnswer(buffer, SyncKind.Undefined, undefined)
+    assert.deepEqual(waitSyncAnswer(buffer, 10, () => true), { kind: SyncKind.Undefined, payload: undefined })
+  })
+
+  test('an answer too large says how large; a wait nobody answers ends when the probe says so', () => {
+    const buffer = new SharedArrayBuffer(SYNC_HEADER_BYTES + 8)
+    armSyncBuffer(buffer)
+    assert.equal(writeSyncAnswer(buffer, SyncKind.Bytes, new Uint8Array(100)), false)
+    const answer = waitSyncAnswer(buffer, 10, () => true)
+    assert.equal(answer?.kind, SyncKind.TooLarge)
+    assert.equal(answer?.payload?.byteLength, 100)
+
+    armSyncBuffer(buffer)
+    let probes = 0
+    assert.equal(waitSyncAnswer(buffer, 5, () => ++probes < 3), undefined)
+    assert.equal(probes, 3)
+  })
+})
+
+describe('liveness', () => {
+  test('a live end answers probes, a stopped one does not', async () => {
+    const buffer = newLivenessBuffer()
+    const owner = new Liveness(buffer, OWNER_CELL)
+    const client = new Liveness(buffer, CLIENT_CELL)
+    for (let i = 0; i < 100; i++) {
+      assert.equal(owner.peerAlive(), true, `probe ${i}`)
+      assert.equal(client.peerAlive(), true, `probe ${i}`)
+      await new Promise((resolve) => setImmediate(resolve)) // the probed end parks its waiter again
+    }
+    client.stop()
+    assert.equal(owner.peerAlive(), false)
+    owner.stop()
+    assert.equal(client.peerAlive(), false)
+  })
+
+  test('a busy thread is alive, a terminated one is not', async () => {
+    const buffer = newLivenessBuffer()
+    const owner = new Liveness(buffer, OWNER_CELL)
+    const livenessUrl = new URL('../../src/level/remote/liveness.js', import.meta.url).href
+    const worker = new Worker(`
+      import { parentPort, workerData } from 'node:worker_threads'
+      const { Liveness, CLIENT_CELL } = await import(workerData.url)
+      new Liveness(workerData.buffer, CLIENT_CELL)
+      parentPort.postMessage('parked')
+      parentPort.on('message', () => { const end = Date.now() + 300; while (Date.now() < end); parentPort.postMessage('done') })
+    `, { eval: true, workerData: { url: livenessUrl, buffer } })
+    try {
+      const message = (): Promise<unknown> => new Promise((resolve) => { worker.once('message', resolve) })
+      await message()
+      assert.equal(owner.peerAlive(), true)
+      const done = message()
+      worker.postMessage('be busy')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      for (let i = 0; i < 5; i++) assert.equal(owner.peerAlive(), true, 'busy, not dead')
+      await done
+    } finally {
+      await worker.terminate()
+    }
+    assert.equal(owner.peerAlive(), false)
+    owner.stop()
+  })
+})
