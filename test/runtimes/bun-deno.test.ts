@@ -5,19 +5,23 @@
 //   - abstract-level's official suite on ShaleLevel (default options), judged as under Node;
 //   - the engine's model test (test/db/model-workload.ts) on a MemEnv and on the real disk;
 //   - interop both ways with classic-level, which runs in this Node process;
+//   - the lock between the runtime and Node, classic-level, and a killed process of the runtime;
 //   - flush and compaction really ran in worker threads (the pool's counts, each job's result
 //     coming from another thread), in the model and interop children;
 //   - the SIGKILL loop (scripts/kill-loop.ts) with its child under the runtime, checked by Node.
 
 import { describe, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runKillLoop } from '../../scripts/kill-loop.js'
+import { ClassicLevel } from 'classic-level'
+import { DB } from '../../src/db/db.js'
 import { KillModel } from '../crash/kill-shared.js'
-import { assertSameEntries, memoryTempDir, removeTempDir, tempDir } from '../db/helpers.js'
+import { assertSameEntries, errorCode, memoryTempDir, removeTempDir, tempDir } from '../db/helpers.js'
 import { readWithClassic, sortedModel, writeWithClassic } from '../interop/classic-fixture.js'
 import { readManifest } from '../interop/shale-pieces.js'
 import { checkSummary, runSuite } from '../level/abstract-suite-tap.js'
@@ -26,6 +30,7 @@ import { runScript, runtime, type Runtime, type RuntimeName, type ScriptRun } fr
 const script = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url))
 const MODEL_SCRIPT = script('model-script.js')
 const INTEROP_SCRIPT = script('interop-script.js')
+const LOCK_SCRIPT = script('lock-script.js')
 
 /** Kills per runtime: each costs a runtime start, 20-800 ms of writing, and a check. */
 const KILLS = 20
@@ -123,6 +128,47 @@ function runtimeTests (name: RuntimeName, seed: number): void {
     } finally {
       removeTempDir(dir)
       removeTempDir(out)
+    }
+  })
+
+  test('the lock: Node, classic-level and a live process of the runtime keep each other out; a killed one does not', async () => {
+    const dir = tempDir(`${name}-lock`)
+    const tryOpen = async (): Promise<string> => {
+      const run = await runScript(r, LOCK_SCRIPT, ['open', dir])
+      assert.equal(run.code, 0, run.stderr)
+      return run.stdout.trim()
+    }
+    try {
+      assert.equal(await tryOpen(), 'opened', 'a new directory opens')
+      const db = await DB.open(dir)
+      try {
+        assert.match(await tryOpen(), /^refused LEVEL_LOCKED: .*held by another process/, 'Node holds it')
+      } finally {
+        await db.close()
+      }
+      // LevelDB's fcntl lock, which the runtime must find in /proc/locks.
+      const classic = new ClassicLevel(dir, { createIfMissing: false })
+      await classic.open()
+      try {
+        assert.match(await tryOpen(), /^refused LEVEL_LOCKED: .*LevelDB process/, 'classic-level holds it')
+      } finally {
+        await classic.close()
+      }
+      // A holder under the runtime keeps Node out; once SIGKILLed, its claim must not block the
+      // runtime itself (which judges the dead process) nor Node.
+      const holder = spawn(r.executable, r.argv(LOCK_SCRIPT, ['hold', dir]), { stdio: ['pipe', 'pipe', 'inherit'], env: r.env })
+      try {
+        const [first] = await once(holder.stdout.setEncoding('utf8'), 'data') as [string]
+        assert.equal(first.trim(), 'ready')
+        assert.equal(errorCode(await DB.open(dir).then(async (d) => { await d.close() }, (err: unknown) => err)), 'LEVEL_LOCKED', 'the runtime holds it')
+      } finally {
+        holder.kill('SIGKILL')
+        await once(holder, 'close')
+      }
+      assert.equal(await tryOpen(), 'opened', 'the claim of a killed holder does not block the runtime')
+      await (await DB.open(dir)).close()
+    } finally {
+      removeTempDir(dir)
     }
   })
 
