@@ -158,7 +158,11 @@ function runtimeTests (name: RuntimeName, seed: number): void {
       // runtime itself (which judges the dead process) nor Node.
       const holder = spawn(r.executable, r.argv(LOCK_SCRIPT, ['hold', dir]), { stdio: ['pipe', 'pipe', 'inherit'], env: r.env })
       try {
-        const [first] = await once(holder.stdout.setEncoding('utf8'), 'data') as [string]
+        // Its first line, or nothing if it died first (its stderr is inherited).
+        const first = await Promise.race([
+          once(holder.stdout.setEncoding('utf8'), 'data').then(([d]) => String(d)),
+          once(holder, 'close').then(() => '(the holder exited)')
+        ])
         assert.equal(first.trim(), 'ready')
         assert.equal(errorCode(await DB.open(dir).then(async (d) => { await d.close() }, (err: unknown) => err)), 'LEVEL_LOCKED', 'the runtime holds it')
       } finally {

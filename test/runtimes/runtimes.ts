@@ -123,12 +123,22 @@ export interface ScriptRun {
   stderr: string
   /** Wall time from spawn to exit, in milliseconds. */
   ms: number
+  /** Whether it was killed for running longer than the time it was given. */
+  timedOut: boolean
 }
 
-/** Runs the compiled ES module `script` under `r` to its end and collects what it printed. */
-export async function runScript (r: Runtime, script: string, args: readonly string[] = []): Promise<ScriptRun> {
+/**
+ * Runs the compiled ES module `script` under `r` to its end and collects what it printed. A child
+ * still running after `timeoutMs` is killed (a hung runtime must fail the test, not stall npm test).
+ */
+export async function runScript (r: Runtime, script: string, args: readonly string[] = [], timeoutMs = 600_000): Promise<ScriptRun> {
   const started = performance.now()
   const child = spawn(r.executable, r.argv(script, args), { stdio: ['ignore', 'pipe', 'pipe'], env: r.env })
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    child.kill('SIGKILL')
+  }, timeoutMs)
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
@@ -137,5 +147,7 @@ export async function runScript (r: Runtime, script: string, args: readonly stri
     child.on('error', reject)
     child.on('close', (c, s) => { resolve([c, s]) })
   })
-  return { code, signal, stdout, stderr, ms: performance.now() - started }
+  clearTimeout(timer)
+  if (timedOut) stderr += `\n(killed after ${timeoutMs} ms)`
+  return { code, signal, stdout, stderr, ms: performance.now() - started, timedOut }
 }
