@@ -17,8 +17,8 @@ import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runKillLoop } from '../../scripts/kill-loop.js'
 import { ClassicLevel } from 'classic-level'
+import { runKillLoop } from '../../scripts/kill-loop.js'
 import { DB } from '../../src/db/db.js'
 import { KillModel } from '../crash/kill-shared.js'
 import { assertSameEntries, errorCode, memoryTempDir, removeTempDir, tempDir } from '../db/helpers.js'
@@ -54,11 +54,11 @@ function assertRanInWorkers (counts: JobCounts, what: string): void {
 }
 
 function runtimeTests (name: RuntimeName, seed: number): void {
-  // Looked up in the first test, so that a missing binary fails that test with the paths it tried.
-  let r: Runtime
+  // Looked up by each test, so that a missing binary fails each with the paths it tried.
+  const rt = (): Runtime => runtime(name)
 
   test('the binary from npm is the pinned version', (t) => {
-    r = runtime(name)
+    const r = rt()
     const first = execFileSync(r.executable, ['--version'], { env: r.env, encoding: 'utf8' }).split('\n')[0]!
     t.diagnostic(`${r.executable}: ${first}`)
     assert.equal(/\d+\.\d+\.\d+/.exec(first)?.[0], r.packageVersion)
@@ -68,6 +68,7 @@ function runtimeTests (name: RuntimeName, seed: number): void {
   // database creations would otherwise spend most of their time in fsync (test/level runs it on
   // disk under Node; the on-disk model test and the kill loop below run on disk under this runtime).
   test('abstract-level test suite on ShaleLevel, default options', async (t) => {
+    const r = rt()
     const dir = memoryTempDir(`${name}-suite`)
     let summary
     try {
@@ -80,7 +81,7 @@ function runtimeTests (name: RuntimeName, seed: number): void {
   })
 
   const model = async (t: TestContext, kind: 'mem' | 'disk', modelSeed: number, steps: number): Promise<void> => {
-    const run = await runScript(r, MODEL_SCRIPT, [kind, String(modelSeed), String(steps)])
+    const run = await runScript(rt(), MODEL_SCRIPT, [kind, String(modelSeed), String(steps)])
     const result = resultOf(run, `model test under ${name}, ${kind}, seed ${modelSeed}`)
     t.diagnostic(`${(run.ms / 1000).toFixed(1)} s; ${JSON.stringify(result)}`)
     assertRanInWorkers(result.jobCounts, `model test under ${name}, ${kind}, seed ${modelSeed}`)
@@ -98,7 +99,7 @@ function runtimeTests (name: RuntimeName, seed: number): void {
     const dir = memoryTempDir(`${name}-to-classic`)
     try {
       const batches = 1000
-      const run = await runScript(r, INTEROP_SCRIPT, ['write', dir, String(seed), String(batches)])
+      const run = await runScript(rt(), INTEROP_SCRIPT, ['write', dir, String(seed), String(batches)])
       const result = resultOf(run, `interop writer under ${name}, seed ${seed}`)
       assertRanInWorkers(result.jobCounts, `interop writer under ${name}`)
       const levels = new Set([...readManifest(dir).files.values()].map((f) => f.level))
@@ -117,7 +118,7 @@ function runtimeTests (name: RuntimeName, seed: number): void {
     const out = tempDir(`${name}-dump`)
     try {
       const written = await writeWithClassic(dir, { seed, operations: 3000, keySpace: 2000, maxValue: 600, compression: true, writeBufferSize: 16 * 1024 })
-      const run = await runScript(r, INTEROP_SCRIPT, ['dump', dir, join(out, 'entries')])
+      const run = await runScript(rt(), INTEROP_SCRIPT, ['dump', dir, join(out, 'entries')])
       assert.equal(run.code, 0, `dump under ${name}: ${run.stderr.slice(0, 4000)}`)
       const got = readFileSync(join(out, 'entries'), 'latin1').split('\n').filter((l) => l !== '').map((l) => {
         const [k, v] = l.split(' ')
@@ -132,6 +133,7 @@ function runtimeTests (name: RuntimeName, seed: number): void {
   })
 
   test('the lock: Node, classic-level and a live process of the runtime keep each other out; a killed one does not', async () => {
+    const r = rt()
     const dir = tempDir(`${name}-lock`)
     const tryOpen = async (): Promise<string> => {
       const run = await runScript(r, LOCK_SCRIPT, ['open', dir])
@@ -177,7 +179,7 @@ function runtimeTests (name: RuntimeName, seed: number): void {
   })
 
   test(`${KILLS} SIGKILLs of a child writing under ${name} lose no acknowledged batch (seed ${seed})`, { timeout: 180_000 }, async (t) => {
-    const result = await runKillLoop({ seed, kills: KILLS, stopOnFailure: true, runtime: r })
+    const result = await runKillLoop({ seed, kills: KILLS, stopOnFailure: true, runtime: rt() })
     const summary = `kill loop under ${name}, seed ${seed}: ${result.kills} kills in ${(result.elapsedMs / 1000).toFixed(1)} s, ` +
       `${result.batchesAcknowledged} batches acknowledged, ${result.killsBeforeReady} kills during open, ` +
       `${result.killsWithUnacknowledgedBatches} with in-flight batches recovered, deepest level ${result.deepestLevel}`
