@@ -193,5 +193,9 @@ function runtimeTests (name: RuntimeName, seed: number): void {
   })
 }
 
-describe('Bun', () => { runtimeTests('bun', 20261206) })
-describe('Deno', () => { runtimeTests('deno', 20261207) })
+// The two runtimes side by side: their children spend most of their time waiting on fsync and on
+// child processes starting, so together they take little longer than the slower one alone.
+describe('Shale under other runtimes', { concurrency: true }, () => {
+  describe('Bun', { concurrency: 1 }, () => { runtimeTests('bun', 20261206) })
+  describe('Deno', { concurrency: 1 }, () => { runtimeTests('deno', 20261207) })
+})
