@@ -9,8 +9,10 @@
 // it) the directory is kept aside and a new generation starts in a fresh one.
 //
 //   npm run crash:kill -- --duration 600 --seed 7     (seconds; a seed is drawn and printed if omitted)
+//   npm run crash:kill -- --runtime bun               (the child under Bun or Deno; the checks stay in Node)
 //
-// Also imported by test/crash/kill-loop.test.ts, which runs a bounded number of kills.
+// Also imported by test/crash/kill-loop.test.ts, which runs a bounded number of kills, and by
+// test/runtimes/bun-deno.test.ts, which runs them with the child under Bun and Deno.
 
 import { spawn } from 'node:child_process'
 import { mkdtempSync, renameSync, rmSync } from 'node:fs'
@@ -25,6 +27,7 @@ import { NUM_LEVELS } from '../src/version/version-edit.js'
 import {
   dbOptions, diffAgainstModel, KillModel, parseChildLine, readMarker, type ChildDBOptions, type ChildParams
 } from '../test/crash/kill-shared.js'
+import { isRuntimeName, runtime, type Runtime } from '../test/runtimes/runtimes.js'
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'crash', 'kill-child.js')
 const KiB = 1024
@@ -46,6 +49,8 @@ export interface KillLoopOptions {
   childFault?: ChildParams['fault']
   /** Called after every kill's check, with the running totals. */
   onKill?: (result: KillLoopResult) => void
+  /** What runs the child; Node by default. The parent (and so every check) is always this process. */
+  runtime?: Runtime
 }
 
 export interface KillFailure {
@@ -88,9 +93,10 @@ interface ChildRun {
 }
 
 /** Starts a child, kills it `delayMs` after its start (beforeReady) or after it is ready, and collects what it said. */
-async function runChild (params: ChildParams, beforeReady: boolean, delayMs: number): Promise<ChildRun> {
+async function runChild (r: Runtime, params: ChildParams, beforeReady: boolean, delayMs: number): Promise<ChildRun> {
   const run: ChildRun = { sawReady: false, lastAck: undefined, errors: [], exit: undefined }
-  const child = spawn(process.execPath, [CHILD, JSON.stringify(params)], { stdio: ['pipe', 'pipe', 'pipe'] })
+  // The runtime's own binary, not a wrapper script: the SIGKILL must hit the process that writes.
+  const child = spawn(r.executable, r.argv(CHILD, [JSON.stringify(params)]), { stdio: ['pipe', 'pipe', 'pipe'], env: r.env })
   let killedByUs = false
   const kill = (): void => {
     killedByUs = true
@@ -185,7 +191,8 @@ export async function runKillLoop (options: KillLoopOptions): Promise<KillLoopRe
   const newGeneration = (number: number): Generation =>
     ({ number, dir: join(baseDir, `gen-${number}`), model: new KillModel(streamSeed(options.seed, number)) })
   let gen = newGeneration(0)
-  log(`kill-loop: seed ${options.seed}, directory ${baseDir}`)
+  const r = options.runtime ?? runtime('node')
+  log(`kill-loop: seed ${options.seed}, child under ${r.name}, directory ${baseDir}`)
 
   const done = (): boolean =>
     (options.kills !== undefined && result.kills >= options.kills) ||
@@ -209,7 +216,7 @@ export async function runKillLoop (options: KillLoopOptions): Promise<KillLoopRe
     const timing = rnd.uniform(16)
     const beforeReady = timing < 2
     const delay = beforeReady ? rnd.range(0, 120) : timing === 2 ? rnd.range(250, 800) : rnd.range(20, 200)
-    const run = await runChild(params, beforeReady, delay)
+    const run = await runChild(r, params, beforeReady, delay)
     result.kills = kill
     if (!run.sawReady) result.killsBeforeReady++
     const acked = run.lastAck ?? start - 1
@@ -299,8 +306,10 @@ function describeError (err: unknown): string {
   return String(err)
 }
 
-function parseArgs (argv: string[]): { durationMs: number, seed: number, kills: number | undefined, dir: string | undefined, keep: boolean } {
-  const out = { durationMs: 60_000, seed: Math.floor(Math.random() * 0x7fffffff), kills: undefined as number | undefined, dir: undefined as string | undefined, keep: false }
+interface Args { durationMs: number, seed: number, kills: number | undefined, dir: string | undefined, keep: boolean, runtime: Runtime }
+
+function parseArgs (argv: string[]): Args {
+  const out: Args = { durationMs: 60_000, seed: Math.floor(Math.random() * 0x7fffffff), kills: undefined, dir: undefined, keep: false, runtime: runtime('node') }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     const value = (): string => {
@@ -318,7 +327,11 @@ function parseArgs (argv: string[]): { durationMs: number, seed: number, kills: 
     else if (arg === '--kills') out.kills = number()
     else if (arg === '--dir') out.dir = value()
     else if (arg === '--keep') out.keep = true
-    else throw new Error(`unknown argument ${arg}; use --duration <seconds> --seed <n> [--kills <n>] [--dir <path>] [--keep]`)
+    else if (arg === '--runtime') {
+      const name = value()
+      if (!isRuntimeName(name)) throw new Error(`--runtime takes node, bun or deno, not ${name}`)
+      out.runtime = runtime(name)
+    } else throw new Error(`unknown argument ${arg}; use --duration <seconds> --seed <n> [--kills <n>] [--dir <path>] [--keep] [--runtime node|bun|deno]`)
   }
   return out
 }
@@ -333,6 +346,7 @@ async function main (): Promise<void> {
     kills: args.kills,
     stopOnFailure: false,
     baseDir: args.dir,
+    runtime: args.runtime,
     log,
     onKill: (r) => {
       if (Date.now() - lastReport < 10_000) return

@@ -11,7 +11,7 @@
 // a compaction runs, which is what keeps writers from waiting on a full memtable; an idle worker
 // does not keep the process alive.
 
-import { MessageChannel, Worker } from 'node:worker_threads'
+import { MessageChannel, threadId, Worker } from 'node:worker_threads'
 import type { Env } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { envCallHandler, serveCalls } from '../env/remote-env.js'
@@ -40,8 +40,12 @@ export interface BackgroundJobs {
   Promise<CompactionJobResult>
 }
 
-/** Jobs started so far in this process, by where they ran (for tests and diagnostics). */
-export const jobCounts = { worker: 0, inline: 0 }
+/**
+ * Jobs started so far in this process, by where they ran, and jobs whose result came back from a
+ * thread other than this one (the worker names its threadId in the reply): for tests and
+ * diagnostics, and the proof, under each runtime, that the pool really runs jobs off the main thread.
+ */
+export const jobCounts = { worker: 0, inline: 0, doneOffThread: 0 }
 
 export const inlineJobs: BackgroundJobs = {
   async flush (env, dbname, mem, fileNumber, table) {
@@ -152,8 +156,12 @@ class WorkerPool {
       // than kept. A new worker starts in about 30 ms, on its own thread.
       if (reply.retained > RECYCLE_BYTES) void worker.terminate()
       else this.release(worker)
-      if (reply.type === 'done') job.resolve(reply.result)
-      else job.reject(fromPlainError(reply.error))
+      if (reply.type === 'failed') {
+        job.reject(fromPlainError(reply.error))
+        return
+      }
+      if (reply.thread !== threadId) jobCounts.doneOffThread++
+      job.resolve(reply.result)
     })
     const lost = (err: ShaleError): void => {
       // A worker that died takes its job with it: the job fails (inWorker runs it once more on a

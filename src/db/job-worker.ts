@@ -8,7 +8,7 @@
 // New file numbers always come from the main thread, which owns their allocation.
 
 import process from 'node:process'
-import { parentPort, type MessagePort } from 'node:worker_threads'
+import { parentPort, threadId, type MessagePort } from 'node:worker_threads'
 import type { Env } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { RemoteEnv, SyncCaller } from '../env/remote-env.js'
@@ -33,10 +33,13 @@ export type JobRequest =
   | { type: 'flush', id: number, channel: JobChannel, testExit?: TestExit, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
   | { type: 'compaction', id: number, channel: JobChannel, testExit?: TestExit, input: CompactionJobInput }
 
-/** `retained`: bytes this worker's heap and its ArrayBuffers hold after the job (see the pool). */
+/**
+ * `retained`: bytes this worker's heap and its ArrayBuffers hold after the job (see the pool).
+ * `thread`: the threadId the job ran on, so the pool can count jobs that really left the main thread.
+ */
 export type JobReply =
-  | { type: 'done', id: number, result: unknown, retained: number }
-  | { type: 'failed', id: number, error: ReturnType<typeof toPlainError>, retained: number }
+  | { type: 'done', id: number, result: unknown, retained: number, thread: number }
+  | { type: 'failed', id: number, error: ReturnType<typeof toPlainError>, retained: number, thread: number }
 
 /** This isolate's heap and external memory (in a worker, memoryUsage's heap figures are its own). */
 function retained (): number {
@@ -97,8 +100,8 @@ const port = parentPort
 if (port !== null) {
   port.on('message', (request: JobRequest) => {
     runAndMaybeExit(request).then(
-      (result) => { port.postMessage({ type: 'done', id: request.id, result, retained: retained() } satisfies JobReply) },
-      (err: unknown) => { port.postMessage({ type: 'failed', id: request.id, error: toPlainError(err), retained: retained() } satisfies JobReply) }
+      (result) => { port.postMessage({ type: 'done', id: request.id, result, retained: retained(), thread: threadId } satisfies JobReply) },
+      (err: unknown) => { port.postMessage({ type: 'failed', id: request.id, error: toPlainError(err), retained: retained(), thread: threadId } satisfies JobReply) }
     )
   })
 }

@@ -1,15 +1,18 @@
 // Runs abstract-level's official test suite (which needs tape) against ShaleLevel, printing TAP.
 // Not a node:test file: abstract-suite.test.ts spawns it once per configuration and reads the
-// summary. Usage: node dist/test/level/abstract-suite-runner.js [default|small-buffer|classic]
+// summary. Usage: node dist/test/level/abstract-suite-runner.js [default|small-buffer|classic] [dir]
 //   default       ShaleLevel with default options
 //   small-buffer  writeBufferSize 1 KiB, so the suite's data goes through tables and compaction
 //   classic       classic-level itself, to compare assertion counts (not part of npm test)
+// The databases go in a new directory under `dir` (the system's temporary directory by default).
+// Bun and Deno run this file too (test/runtimes/bun-deno.test.ts).
 
 import { createRequire } from 'node:module'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import process from 'node:process'
 import { NodeEnv, ShaleLevel, type ShaleOpenOptions } from '../../src/index.js'
 
 interface Tape {
@@ -22,7 +25,7 @@ const tape = require('tape') as Tape
 const suite = require('abstract-level/test') as (options: { test: Tape, factory: (options?: object) => unknown }) => void
 
 const mode = process.argv[2] ?? 'default'
-const root = mkdtempSync(join(tmpdir(), `shale-suite-${mode}-`))
+const root = mkdtempSync(join(process.argv[3] ?? tmpdir(), `shale-suite-${mode}-`))
 let next = 0
 const location = (): string => join(root, String(next++))
 
