@@ -17,6 +17,7 @@ import type {
 } from 'abstract-level'
 import { DB } from '../db/db.js'
 import type { DBOptions } from '../db/options.js'
+import type { CheckpointResult } from '../db/checkpoint.js'
 import type { Env } from '../env/env.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
 import { ShaleError } from '../util/errors.js'
@@ -79,6 +80,13 @@ interface PrivateClearOptions {
   snapshot?: unknown
 }
 
+/**
+ * The open engine of a ShaleLevel, for the layers built on it (checkpoint, backup): waits while
+ * the database opens, and fails with LEVEL_DATABASE_NOT_OPEN when it is closed. Assigned in the
+ * class's static block, the one place that can reach the engine.
+ */
+export let engineFor: (db: ShaleLevel<any, any>, method: string) => Promise<DB>
+
 export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLevel<Format, KDefault, VDefault> {
   readonly #location: string
   #engine: DB | undefined
@@ -98,7 +106,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
       createIfMissing: true,
       errorIfExists: true,
       signals: { iterators: true },
-      additionalMethods: { approximateSize: true, compactRange: true, getProperty: true }
+      additionalMethods: { approximateSize: true, compactRange: true, getProperty: true, checkpoint: true }
       // abstract-level's manifest typings lag behind it: getSync is a real manifest flag.
     } as unknown as ConstructorParameters<typeof AbstractLevel>[0]), options)
     this.#location = location
@@ -350,6 +358,23 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (this.status === 'opening') return await this.deferAsync(async () => { await this.compactRange(start, end, options ?? {}) })
     if (this.status !== 'open') throw notOpen('compactRange')
     await this.engine.compactRange(this.encodeKey(start, options), this.encodeKey(end, options))
+  }
+
+  /**
+   * Writes an openable copy of the database as of now into `target` (missing or empty) while reads
+   * and writes go on (DB.checkpoint, doc/backup.md). Waits while the database opens.
+   */
+  async checkpoint (target: string): Promise<CheckpointResult> {
+    if (typeof target !== 'string' || target === '') throw new TypeError("The first argument 'target' must be a non-empty string")
+    return await (await engineFor(this, 'checkpoint')).checkpoint(target)
+  }
+
+  static {
+    engineFor = async (db, method) => {
+      if (db.status === 'opening') return await db.deferAsync(async () => await engineFor(db, method))
+      if (db.status !== 'open') throw notOpen(method)
+      return db.engine
+    }
   }
 
   /** A key given to an additional method, through the key encoding in effect, as bytes. */
