@@ -100,6 +100,8 @@ export class Backup {
           copied++
         }
         options.onProgress?.(i + 1, tables.length)
+        // Reads and writes go on meanwhile: a backup of a large database must not hold the event loop.
+        await new Promise((resolve) => setImmediate(resolve))
       }
       if (copied > 0) env.syncDir(joinPath(backupDir, SHARED))
 

@@ -217,3 +217,31 @@ test('a ShaleLevel on disk: a backup waits for open, restores, and fails once cl
     removeTempDir(dir)
   }
 })
+
+test('backups taken while flushes, compactions and MANIFEST rewrites run (worker threads) restore to their state', async () => {
+  const env = new MemEnv()
+  const db = await DB.open('/db', { env, writeBufferSize: 1024, maxFileSize: 2048, maxManifestFileSize: 1024 })
+  const rnd = new Random(17)
+  const manifests = new Set<string>()
+  const taken: Array<{ id: number, expected: Entries }> = []
+  try {
+    for (let round = 0; round < 15; round++) {
+      // One write at a time, so that each can fill and switch a memtable.
+      const writes = (async () => { for (let i = 0; i < 60; i++) await fill(db, rnd, 1, 300) })()
+      for (let i = 0; i < 1 + (round % 4); i++) await new Promise((resolve) => setImmediate(resolve))
+      taken.push(await backupWithExpected(db, env, '/bk'))
+      for (const n of env.getChildren('/db')) if (n.startsWith('MANIFEST-')) manifests.add(n)
+      await writes
+    }
+    assert.ok(manifests.size >= 3, `the MANIFEST was rewritten while backups ran (${[...manifests].join(', ')})`)
+    let deeper = 0
+    for (let level = 1; level < 7; level++) deeper += Number(db.getProperty(`shale.num-files-at-level${level}`))
+    assert.ok(deeper > 0, 'compactions moved tables below level 0')
+  } finally {
+    await db.close()
+  }
+  for (const t of taken) {
+    await Backup.restore('/bk', t.id, `/r${t.id}`, { env })
+    assert.deepEqual(await entriesOf(env, `/r${t.id}`), t.expected, `backup ${t.id}`)
+  }
+})
