@@ -107,7 +107,7 @@ export class Backup {
 
       const logNumber = state.nextFileNumber
       const log = backupsPath(backupDir, logName(id))
-      const logSize = writeLogFile(env, log, state.batches)
+      const logSize = await writeLogFile(env, log, state.batches)
       const manifest: BackupManifest = {
         format: 'shale-backup/1',
         id,

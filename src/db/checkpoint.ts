@@ -9,7 +9,7 @@
 // last. Nothing in the directory names a MANIFEST until every other file and entry is durable, so
 // a crash part-way leaves a directory without CURRENT, which no open mistakes for a database.
 
-import { type Env, dirName, isNotFound, joinPath, linkOrCopyFile, writeFileSynced } from '../env/env.js'
+import { type Env, dirName, isNotFound, joinPath, linkOrCopyFile } from '../env/env.js'
 import { setCurrentFile, logFileName, manifestFileName, sstTableFileName, tableFileName } from '../dbformat/filename.js'
 import { parseInternalKey, ValueType } from '../dbformat/internal-key.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
@@ -206,7 +206,13 @@ export async function buildDatabaseDir (env: Env, target: string, tables: readon
       result.bytesWritten += written
     } else {
       const data = env.readFile(t.from)
-      writeFileSynced(env, to, data)
+      const file = env.newWritableFile(to)
+      try {
+        file.append(data)
+        await file.syncAsync()
+      } finally {
+        file.close()
+      }
       result.tablesCopied++
       result.bytesWritten += data.length
     }
@@ -215,8 +221,8 @@ export async function buildDatabaseDir (env: Env, target: string, tables: readon
     if ((i + 1) % FILES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
   }
 
-  result.bytesWritten += writeLogFile(env, logFileName(target, logNumber), records)
-  result.bytesWritten += writeLogFile(env, manifestFileName(target, manifestNumber), [edit.encode()])
+  result.bytesWritten += await writeLogFile(env, logFileName(target, logNumber), records)
+  result.bytesWritten += await writeLogFile(env, manifestFileName(target, manifestNumber), [edit.encode()])
   // Every entry (links, copies, log, MANIFEST) durable before CURRENT can name the MANIFEST.
   env.syncDir(target)
   setCurrentFile(env, target, manifestNumber)
@@ -224,13 +230,16 @@ export async function buildDatabaseDir (env: Env, target: string, tables: readon
   return result
 }
 
-/** Writes `records` in the log format to a new file, synced and closed; returns the bytes written. */
-export function writeLogFile (env: Env, path: string, records: readonly Uint8Array[]): number {
+/**
+ * Writes `records` in the log format to a new file, synced (off the event loop: a memtable's worth
+ * takes long to sync) and closed; returns the bytes written.
+ */
+export async function writeLogFile (env: Env, path: string, records: readonly Uint8Array[]): Promise<number> {
   const file = env.newWritableFile(path)
   try {
     const log = new LogWriter(file)
     for (const r of records) log.addRecord(r)
-    file.sync()
+    await file.syncAsync()
     return log.size
   } finally {
     file.close()
