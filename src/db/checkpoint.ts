@@ -9,8 +9,9 @@
 // last. Nothing in the directory names a MANIFEST until every other file and entry is durable, so
 // a crash part-way leaves a directory without CURRENT, which no open mistakes for a database.
 
-import { type Env, dirName, isNotFound, joinPath, linkOrCopyFile } from '../env/env.js'
-import { setCurrentFile, logFileName, manifestFileName, sstTableFileName, tableFileName } from '../dbformat/filename.js'
+import { type Env, dirName, isNotFound, joinPath, linkOrCopyFile, writeFileSynced } from '../env/env.js'
+import { utf8 } from '../util/coding.js'
+import { currentFileName, setCurrentFile, logFileName, manifestFileName, sstTableFileName, tableFileName } from '../dbformat/filename.js'
 import { parseInternalKey, ValueType } from '../dbformat/internal-key.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
 import type { MemTable } from '../memtable/memtable.js'
@@ -18,6 +19,8 @@ import { LogWriter } from '../log/writer.js'
 import { NUM_LEVELS, VersionEdit, type FileMetaData } from '../version/version-edit.js'
 import { invalidArgument } from '../util/errors.js'
 
+/** The placeholder CURRENT of a directory being built: no LevelDB reads it as a MANIFEST name. */
+export const IN_PROGRESS = 'checkpoint-in-progress\n'
 /** A WriteBatch of the pinned memtable entries grows to about this many bytes before the next starts. */
 const BATCH_BYTES = 1 << 20
 /** Files linked or copied between two turns of the event loop. */
@@ -182,8 +185,9 @@ export interface BuildResult {
 /**
  * Writes an openable database directory at `target` (missing or empty): `tables`, a log numbered
  * `logNumber` holding `records` (WriteBatch contents), MANIFEST-<logNumber + 1> holding `edit`, then
- * CURRENT. Every file is synced and the directory synced before CURRENT is written (itself by
- * temp file, sync, rename, directory sync), so the directory opens only when it is complete.
+ * CURRENT. A placeholder CURRENT that names no MANIFEST comes first; every file is synced and the
+ * directory synced before the real CURRENT replaces it (temp file, sync, rename, directory sync),
+ * so the directory opens only when it is complete.
  */
 export async function buildDatabaseDir (env: Env, target: string, tables: readonly TableSource[], records: readonly Uint8Array[],
   edit: VersionEdit, options: BuildOptions): Promise<BuildResult> {
@@ -194,6 +198,11 @@ export async function buildDatabaseDir (env: Env, target: string, tables: readon
   env.createDir(target)
   // The target's own entry must survive power loss for anything inside it to.
   env.syncDir(dirName(target))
+  // Until the real CURRENT replaces it, a CURRENT that names no MANIFEST makes every open fail,
+  // even one that would create a database: without it, a crash after the log was written would
+  // leave a directory whose open (with createIfMissing) replays that log alone into a new database.
+  writeFileSynced(env, currentFileName(target), utf8(IN_PROGRESS))
+  env.syncDir(target)
 
   const total = tables.length
   for (let i = 0; i < total; i++) {
