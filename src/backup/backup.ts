@@ -11,7 +11,7 @@ import { NodeEnv } from '../env/node-env.js'
 import { tableFileName } from '../dbformat/filename.js'
 import { LogReader } from '../log/reader.js'
 import { VersionEdit } from '../version/version-edit.js'
-import { crc32c } from '../util/crc32c.js'
+import { crc32c, crc32cExtend } from '../util/crc32c.js'
 import { fromHex, toHex } from '../util/coding.js'
 import { corruption, invalidArgument } from '../util/errors.js'
 import { engineFor, type ShaleLevel } from '../level/shale-level.js'
@@ -275,19 +275,39 @@ function knownChecksums (env: Env, root: string): Map<string, number> {
   return known
 }
 
-/** Copies a table into the store: temp file, synced (without blocking the event loop), renamed. Returns its CRC32C. */
+/** Bytes copied between two turns of the event loop. */
+const COPY_CHUNK = 256 << 10
+
+/**
+ * Copies a table into the store: temp file, synced off the event loop, renamed. The copy goes a
+ * chunk at a time with a turn of the event loop between chunks, so that a concurrent writer's
+ * requests are not held behind a whole table's read and write. Returns the table's CRC32C.
+ */
 async function copyTable (fromEnv: Env, from: string, env: Env, to: string, size: number): Promise<number> {
-  const data = fromEnv.readFile(from)
-  if (data.length !== size) throw corruption(`table is ${data.length} bytes, its MANIFEST records ${size}`, { file: from })
-  const file = env.newWritableFile(to + '.tmp')
+  const src = fromEnv.newRandomAccessFile(from)
+  let crc = 0
   try {
-    file.append(data)
-    await file.syncAsync()
+    if (src.size !== size) throw corruption(`table is ${src.size} bytes, its MANIFEST records ${size}`, { file: from })
+    const file = env.newWritableFile(to + '.tmp')
+    try {
+      for (let offset = 0; offset < size; offset += COPY_CHUNK) {
+        const chunk = src.read(offset, Math.min(COPY_CHUNK, size - offset))
+        if (chunk.length !== Math.min(COPY_CHUNK, size - offset)) {
+          throw corruption(`table is shorter than the ${size} bytes its MANIFEST records`, { file: from })
+        }
+        crc = crc32cExtend(crc, chunk)
+        file.append(chunk)
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      await file.syncAsync()
+    } finally {
+      file.close()
+    }
   } finally {
-    file.close()
+    src.close()
   }
   env.renameFile(to + '.tmp', to)
-  return crc32c(data)
+  return crc
 }
 
 /** Every block's checksum, then the whole file's: LEVEL_CORRUPTION naming the file if either fails. */
