@@ -6,27 +6,16 @@
 // Started as `node dist/test/crash/backup-kill-child.js '<params as JSON>'`; prints "ready", then
 // "ack <n>" and "backup <id>" lines, each written synchronously once true.
 
-import { writeSync } from 'node:fs'
 import process from 'node:process'
 import { Backup } from '../../src/backup/backup.js'
 import { DB } from '../../src/db/db.js'
-import { dbOptions, generateBatch, readMarker, toWriteBatch, type ChildDBOptions } from './kill-shared.js'
+import { dbOptions, generateBatch, readMarker, toWriteBatch, type ChildDBOptions, failChild, say } from './kill-shared.js'
 
 export interface BackupChildParams extends ChildDBOptions {
   dir: string
   backupDir: string
   seed: number
   maxMillis: number
-}
-
-function say (line: string): void {
-  writeSync(1, line + '\n')
-}
-
-function fail (err: unknown): never {
-  const message = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
-  say(`error ${message.replace(/\n/g, ' ')}`)
-  process.exit(2)
 }
 
 async function main (): Promise<void> {
@@ -45,13 +34,13 @@ async function main (): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
   })()
-  backups.catch(fail)
+  backups.catch(failChild)
   const inFlight: Array<Promise<void>> = []
   for (;;) {
     while (inFlight.length < 8) {
       const b = generateBatch(params.seed, next)
       const p = db.write(toWriteBatch(b), { sync: b.sync })
-      p.catch(fail)
+      p.catch(failChild)
       inFlight.push(p)
       next++
     }
@@ -60,4 +49,4 @@ async function main (): Promise<void> {
   }
 }
 
-main().catch(fail)
+main().catch(failChild)
