@@ -5,7 +5,7 @@
 // The store's layout and manifest format are in store.ts.
 
 import { DB } from '../db/db.js'
-import { buildDatabaseDir, checkTargetEmpty, describeState, tablePath, writeLogFile, type BuildResult, type TableSource } from '../db/checkpoint.js'
+import { buildDatabaseDir, checkTargetEmpty, describeState, ENGINE_OF, tablePath, writeLogFile, type BuildResult, type TableSource } from '../db/checkpoint.js'
 import { baseName, dirName, type Env, type FileLock, joinPath, writeFileSynced } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { tableFileName } from '../dbformat/filename.js'
@@ -14,7 +14,6 @@ import { VersionEdit } from '../version/version-edit.js'
 import { crc32c, crc32cExtend } from '../util/crc32c.js'
 import { fromHex, toHex } from '../util/coding.js'
 import { corruption, invalidArgument } from '../util/errors.js'
-import { engineFor, type ShaleLevel } from '../level/shale-level.js'
 import { checkTableBlocks } from './check-table.js'
 import {
   BACKUPS, backupsPath, encodeManifest, listIds, logName, manifestName, readManifest, SHARED, sharedPath, sharedTableName,
@@ -61,7 +60,11 @@ export interface PurgeResult {
 
 export type RestoreResult = BuildResult & { id: number, sequence: number }
 
-type Database = DB | ShaleLevel<any, any>
+/**
+ * A DB, or a database over one that hands over its engine (a ShaleLevel). This layer does not
+ * import ShaleLevel, so that `shale backup` loads no abstract-level.
+ */
+export type BackupSource = DB | { [ENGINE_OF]: (method: string) => Promise<DB> }
 
 export class Backup {
   /**
@@ -70,9 +73,9 @@ export class Backup {
    * written, which is last: a crash before that leaves at most unreferenced files, which purge()
    * removes.
    */
-  static async create (db: Database, backupDir: string, options: BackupOptions = {}): Promise<BackupInfo> {
+  static async create (db: BackupSource, backupDir: string, options: BackupOptions = {}): Promise<BackupInfo> {
     checkDir(backupDir)
-    const engine = db instanceof DB ? db : await engineFor(db, 'backup')
+    const engine = db instanceof DB ? db : await db[ENGINE_OF]('backup')
     const state = engine.pinState()
     const env = options.env ?? state.env
     let lock: FileLock | undefined

@@ -19,6 +19,13 @@ import { LogWriter } from '../log/writer.js'
 import { NUM_LEVELS, VersionEdit, type FileMetaData } from '../version/version-edit.js'
 import { invalidArgument } from '../util/errors.js'
 
+/**
+ * The method by which a database built over the engine (ShaleLevel) hands its open engine to the
+ * layers that copy it (backup): waits while it opens, fails with LEVEL_DATABASE_NOT_OPEN when it is
+ * closed. A symbol, so that those layers need not import the one above them.
+ */
+export const ENGINE_OF: unique symbol = Symbol.for('shale.engineOf')
+
 /** The placeholder CURRENT of a directory being built: no LevelDB reads it as a MANIFEST name. */
 export const IN_PROGRESS = 'checkpoint-in-progress\n'
 /** A WriteBatch of the pinned memtable entries grows to about this many bytes before the next starts. */

@@ -17,7 +17,7 @@ import type {
 } from 'abstract-level'
 import { DB } from '../db/db.js'
 import type { DBOptions } from '../db/options.js'
-import type { CheckpointResult } from '../db/checkpoint.js'
+import { ENGINE_OF, type CheckpointResult } from '../db/checkpoint.js'
 import type { Env } from '../env/env.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
 import { ShaleError } from '../util/errors.js'
@@ -79,13 +79,6 @@ interface PrivateClearOptions {
   keyEncoding: string
   snapshot?: unknown
 }
-
-/**
- * The open engine of a ShaleLevel, for the layers built on it (checkpoint, backup): waits while
- * the database opens, and fails with LEVEL_DATABASE_NOT_OPEN when it is closed. Assigned in the
- * class's static block, the one place that can reach the engine.
- */
-export let engineFor: (db: ShaleLevel<any, any>, method: string) => Promise<DB>
 
 export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLevel<Format, KDefault, VDefault> {
   readonly #location: string
@@ -366,15 +359,14 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
    */
   async checkpoint (target: string): Promise<CheckpointResult> {
     if (typeof target !== 'string' || target === '') throw new TypeError("The first argument 'target' must be a non-empty string")
-    return await (await engineFor(this, 'checkpoint')).checkpoint(target)
+    return await (await this[ENGINE_OF]('checkpoint')).checkpoint(target)
   }
 
-  static {
-    engineFor = async (db, method) => {
-      if (db.status === 'opening') return await db.deferAsync(async () => await engineFor(db, method))
-      if (db.status !== 'open') throw notOpen(method)
-      return db.engine
-    }
+  /** @internal The open engine, for Backup.create and checkpoint: waits while opening. */
+  async [ENGINE_OF] (method: string): Promise<DB> {
+    if (this.status === 'opening') return await this.deferAsync(async () => await this[ENGINE_OF](method))
+    if (this.status !== 'open') throw notOpen(method)
+    return this.engine
   }
 
   /** A key given to an additional method, through the key encoding in effect, as bytes. */
