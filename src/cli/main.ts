@@ -22,8 +22,10 @@ import { repair } from './repair.js'
 import { destroy } from './destroy.js'
 import { bench } from './bench.js'
 import { map } from './map.js'
+import { backup } from './backup.js'
+import { restore } from './restore.js'
 
-export const COMMANDS: readonly Command[] = [info, manifest, sst, wal, get, put, del, scan, verify, compact, repair, destroy, bench, map]
+export const COMMANDS: readonly Command[] = [info, manifest, sst, wal, get, put, del, scan, verify, compact, repair, destroy, backup, restore, bench, map]
 
 function version (): string {
   try {

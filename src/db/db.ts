@@ -15,6 +15,7 @@ import { recoverLogs } from './recovery.js'
 import { deleteObsoleteFiles } from './obsolete-files.js'
 import { destroyDB } from './destroy.js'
 import { repairDB } from './repair.js'
+import { pinState, writeCheckpoint, type CheckpointResult, type PinnedState } from './checkpoint.js'
 import { runFlushJob } from './flush-job.js'
 import { inlineJobs, workerJobs, type BackgroundJobs, type OnWorkerLost } from './background-jobs.js'
 import { describeError, describeFiles, describeNames, InfoLog } from './info-log.js'
@@ -638,6 +639,40 @@ export class DB {
   snapshot (): Snapshot {
     this.checkOpen()
     return this.snapshots.create(this.versions.lastSequence)
+  }
+
+  /**
+   * Writes an openable copy of the database as of now into `target` (missing or empty) while
+   * reads and writes go on: tables are hard-linked (copied where links are impossible), the
+   * memtable goes to a fresh log, and CURRENT is written last (checkpoint.ts, doc/backup.md).
+   */
+  async checkpoint (target: string, options?: { onProgress?: (done: number, total: number) => void }): Promise<CheckpointResult> {
+    if (typeof target !== 'string' || target === '') throw invalidArgument('checkpoint target must be a non-empty string')
+    return await writeCheckpoint(this.pinState(), target, options?.onProgress)
+  }
+
+  /**
+   * @internal One consistent state for checkpoint and backup, taken synchronously: the current
+   * Version (ref'ed until release()), the last sequence, and the memtable entries up to it. The
+   * immutable memtable counts only until its flush is in the Version, which the flush's edit marks
+   * by moving the Version's log number up to the current log.
+   */
+  pinState (): PinnedState {
+    this.checkOpen()
+    const version = this.versions.current
+    version.ref()
+    const memtables = this.imm !== undefined && this.versions.logNumber < this.logNumber ? [this.imm, this.mem] : [this.mem]
+    return pinState({
+      env: this.env,
+      dbname: this.location,
+      comparatorName: this.icmp.user.name,
+      sequence: this.versions.lastSequence,
+      files: version.files,
+      compactPointers: Array.from({ length: NUM_LEVELS }, (_, level) => this.versions.compactPointer(level)),
+      nextFileNumber: this.versions.nextFileNumber,
+      memtables,
+      release: () => { this.unrefVersion(version) }
+    })
   }
 
   /** Releases a Version; if it was the last holder of an old one, its files may now go. */

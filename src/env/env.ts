@@ -118,7 +118,7 @@ function codeOf (err: unknown): string | undefined {
 
 export type FileOp =
   | 'create' | 'append' | 'sync' | 'close' | 'read' | 'open'
-  | 'rename' | 'remove' | 'mkdir' | 'rmdir' | 'syncDir' | 'list' | 'stat' | 'lock'
+  | 'rename' | 'remove' | 'mkdir' | 'rmdir' | 'syncDir' | 'list' | 'stat' | 'lock' | 'link'
 
 export interface Env {
   /** Creates or truncates `path` for writing. The new directory entry is durable only after syncDir. */
@@ -136,6 +136,12 @@ export interface Env {
   removeFile (path: string): void
   /** Atomically replaces `to` with `from`. Durable only after syncDir of the parent. */
   renameFile (from: string, to: string): void
+  /**
+   * Makes `to` a second name of the file `from` (a hard link): both share one content. Fails with
+   * EEXIST if `to` exists. Durable only after syncDir of `to`'s directory. Optional: callers go
+   * through linkOrCopyFile, which copies where an Env or a file system cannot link.
+   */
+  linkFile? (from: string, to: string): void
   /** Creates a directory and any missing parents; no error if it exists. */
   createDir (path: string): void
   removeDir (path: string): void
@@ -174,4 +180,26 @@ export function writeFileSynced (env: Env, path: string, data: Uint8Array): void
   } finally {
     file.close()
   }
+}
+
+/** System codes from link() that mean "this file system cannot link here": copy instead. */
+const CANNOT_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS'])
+
+/**
+ * Gives the immutable file `from` the name `to`: a hard link when the Env and the file system allow
+ * one (no bytes written), else a synced copy. Returns the bytes written (0 for a link). Only for
+ * files nobody changes again, such as tables: a link shares the content with the original.
+ */
+export function linkOrCopyFile (env: Env, from: string, to: string): number {
+  if (env.linkFile !== undefined) {
+    try {
+      env.linkFile(from, to)
+      return 0
+    } catch (err) {
+      if (!CANNOT_LINK.has(systemErrorCode(err) ?? '')) throw err
+    }
+  }
+  const data = env.readFile(from)
+  writeFileSynced(env, to, data)
+  return data.length
 }

@@ -12,7 +12,7 @@ import type { CrashMode, MemEnv } from './mem-env.js'
 
 export const FILE_OPS: readonly FileOp[] = [
   'create', 'append', 'sync', 'close', 'read', 'open',
-  'rename', 'remove', 'mkdir', 'rmdir', 'syncDir', 'list', 'stat', 'lock'
+  'rename', 'remove', 'mkdir', 'rmdir', 'syncDir', 'list', 'stat', 'lock', 'link'
 ]
 
 export interface FileCall {
@@ -211,6 +211,14 @@ export class FaultEnv implements Env {
 
   renameFile (from: string, to: string): void {
     this.run('rename', `${from} -> ${to}`, () => this.inner.renameFile(from, to))
+  }
+
+  /** Forwards a link, or fails with ENOTSUP (so callers copy) when the inner Env cannot link. */
+  linkFile (from: string, to: string): void {
+    this.run('link', `${from} -> ${to}`, () => {
+      if (this.inner.linkFile === undefined) throw fileSystemError('link', `${from} -> ${to}`, systemError('ENOTSUP', 'link', from))
+      this.inner.linkFile(from, to)
+    })
   }
 
   createDir (path: string): void {

@@ -298,6 +298,15 @@ export class MemEnv implements Env {
     dst.dir.entries.set(dst.name, node)
   }
 
+  /** A second name for the same MemFile: both names share its bytes, as a hard link does. */
+  linkFile (from: string, to: string): void {
+    const both = `${from} -> ${to}`
+    const file = this.fileAt(from, 'link')
+    const dst = this.parentOf(to, 'link')
+    if (dst.dir.entries.has(dst.name)) throw fail('EEXIST', 'link', both)
+    dst.dir.entries.set(dst.name, file)
+  }
+
   createDir (path: string): void {
     const parts = splitPath(path)
     let dir = this.root

@@ -3,7 +3,7 @@
 // with the original error as `cause`.
 
 import {
-  closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync,
+  closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync,
   readFileSync, readSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync
 } from 'node:fs'
 import process from 'node:process'
@@ -79,6 +79,14 @@ export class NodeEnv implements Env {
       renameSync(from, to)
     } catch (err) {
       throw fileSystemError('rename', `${from} -> ${to}`, err)
+    }
+  }
+
+  linkFile (from: string, to: string): void {
+    try {
+      linkSync(from, to)
+    } catch (err) {
+      throw fileSystemError('link', `${from} -> ${to}`, err)
     }
   }
 

@@ -15,6 +15,7 @@
 
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import type { Env, FileLock, RandomAccessFile, SequentialFile, WritableFile } from './env.js'
+import { fileSystemError, systemError } from './env.js'
 import { fromPlainError, invalidArgument, toPlainError, type PlainError } from '../util/errors.js'
 
 interface CallRequest { op: string, args: unknown[] }
@@ -111,6 +112,10 @@ export function envCallHandler (env: Env): { handle: (op: string, args: unknown[
       case 'getChildren': return env.getChildren(path)
       case 'removeFile': return env.removeFile(path)
       case 'renameFile': return env.renameFile(path, a[1] as string)
+      case 'linkFile': {
+        if (env.linkFile === undefined) throw fileSystemError('link', path, systemError('ENOTSUP', 'link', path))
+        return env.linkFile(path, a[1] as string)
+      }
       case 'createDir': return env.createDir(path)
       case 'removeDir': return env.removeDir(path)
       case 'syncDir': return env.syncDir(path)
@@ -189,6 +194,10 @@ export class RemoteEnv implements Env {
 
   renameFile (from: string, to: string): void {
     this.caller.call('renameFile', from, to)
+  }
+
+  linkFile (from: string, to: string): void {
+    this.caller.call('linkFile', from, to)
   }
 
   createDir (path: string): void {

@@ -17,6 +17,7 @@ import type {
 } from 'abstract-level'
 import { DB } from '../db/db.js'
 import type { DBOptions } from '../db/options.js'
+import { ENGINE_OF, type CheckpointResult } from '../db/checkpoint.js'
 import type { Env } from '../env/env.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
 import { ShaleError } from '../util/errors.js'
@@ -102,7 +103,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
       createIfMissing: true,
       errorIfExists: true,
       signals: { iterators: true },
-      additionalMethods: { approximateSize: true, compactRange: true, getProperty: true }
+      additionalMethods: { approximateSize: true, compactRange: true, getProperty: true, checkpoint: true }
       // abstract-level's manifest typings lag behind it: getSync is a real manifest flag.
     } as unknown as ConstructorParameters<typeof AbstractLevel>[0]), options)
     this.#location = location
@@ -364,6 +365,22 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (this.status !== 'open') throw notOpen('compactRange')
     if (this.#remote !== undefined) return await this.#remote.compactRange(this.encodeKey(start, options), this.encodeKey(end, options))
     await this.engine.compactRange(this.encodeKey(start, options), this.encodeKey(end, options))
+  }
+
+  /**
+   * Writes an openable copy of the database as of now into `target` (missing or empty) while reads
+   * and writes go on (DB.checkpoint, doc/backup.md). Waits while the database opens.
+   */
+  async checkpoint (target: string): Promise<CheckpointResult> {
+    if (typeof target !== 'string' || target === '') throw new TypeError("The first argument 'target' must be a non-empty string")
+    return await (await this[ENGINE_OF]('checkpoint')).checkpoint(target)
+  }
+
+  /** @internal The open engine, for Backup.create and checkpoint: waits while opening. */
+  async [ENGINE_OF] (method: string): Promise<DB> {
+    if (this.status === 'opening') return await this.deferAsync(async () => await this[ENGINE_OF](method))
+    if (this.status !== 'open') throw notOpen(method)
+    return this.engine
   }
 
   /** A key given to an additional method, through the key encoding in effect, as bytes. */

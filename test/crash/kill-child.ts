@@ -5,24 +5,9 @@
 // ends by itself except on an error, when its parent goes away, or after maxMillis: the parent
 // kills it with SIGKILL.
 
-import { writeSync } from 'node:fs'
 import process from 'node:process'
 import { DB } from '../../src/db/db.js'
-import { dbOptions, generateBatch, readMarker, toWriteBatch, type ChildParams } from './kill-shared.js'
-
-/**
- * Synchronous, so that a line is in the pipe before the next batch is issued: whatever the parent
- * reads was true before the kill, and an "ack" is never lost to a user-space stdout buffer.
- */
-function say (line: string): void {
-  writeSync(1, line + '\n')
-}
-
-function fail (err: unknown): never {
-  const message = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
-  say(`error ${message.replace(/\n/g, ' ')}`)
-  process.exit(2)
-}
+import { dbOptions, generateBatch, readMarker, toWriteBatch, type ChildParams, failChild, say } from './kill-shared.js'
 
 async function main (): Promise<void> {
   const params = JSON.parse(process.argv[2] ?? '') as ChildParams
@@ -33,7 +18,7 @@ async function main (): Promise<void> {
 
   const db = await DB.open(params.dir, dbOptions(params))
   const marker = readMarker(db)
-  if (marker !== params.start - 1) fail(new Error(`opened at batch ${marker}, the parent expected ${params.start - 1}`))
+  if (marker !== params.start - 1) failChild(new Error(`opened at batch ${marker}, the parent expected ${params.start - 1}`))
   say('ready')
 
   // Batches resolve in the order they were issued (one log, one queue), so awaiting the oldest
@@ -47,7 +32,7 @@ async function main (): Promise<void> {
       const p = params.fault === 'skip-one-batch' && b.n === params.start + 1
         ? Promise.resolve()
         : db.write(toWriteBatch(b), { sync: b.sync })
-      p.catch(fail)
+      p.catch(failChild)
       inFlight.push(p)
     }
     await inFlight.shift()
@@ -55,4 +40,4 @@ async function main (): Promise<void> {
   }
 }
 
-main().catch(fail)
+main().catch(failChild)

@@ -9,6 +9,8 @@
 // (batch k lost while k+1 survived), a resurrected delete or a torn batch shows up as an entry
 // that differs from the model, because the model is the only state the marker allows.
 
+import { writeSync } from 'node:fs'
+import process from 'node:process'
 import { DB } from '../../src/db/db.js'
 import type { DBOptions } from '../../src/db/options.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
@@ -233,4 +235,20 @@ export function parseChildLine (line: string): ChildLine | undefined {
   if (ack !== null) return { kind: 'ack', n: Number(ack[1]) }
   if (line.startsWith('error ')) return { kind: 'error', message: line.slice(6) }
   return undefined
+}
+
+/**
+ * A child's line to its parent. Synchronous, so that a line is in the pipe before the next batch is
+ * issued: whatever the parent reads was true before the kill, and a line is never lost to a
+ * user-space stdout buffer.
+ */
+export function say (line: string): void {
+  writeSync(1, line + '\n')
+}
+
+/** Reports an error to the parent on one line and exits with code 2. */
+export function failChild (err: unknown): never {
+  const message = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
+  say(`error ${message.replace(/\n/g, ' ')}`)
+  process.exit(2)
 }

@@ -91,7 +91,7 @@ describe('FaultEnv counting', () => {
     assert.equal(env.total, 23)
     assert.deepEqual(env.counts, {
       create: 1, append: 2, sync: 1, close: 3, read: 3, open: 2, rename: 1, remove: 2,
-      mkdir: 1, rmdir: 1, syncDir: 1, list: 1, stat: 2, lock: 2
+      mkdir: 1, rmdir: 1, syncDir: 1, list: 1, stat: 2, lock: 2, link: 0
     })
   })
 
