@@ -3,7 +3,7 @@
 // util.parseArgs would do most of this; a hand-written one keeps control of the messages, of
 // values that look like options (a key such as "-1") and of typed values.
 
-export type OptionType = 'boolean' | 'string' | 'integer'
+type OptionType = 'boolean' | 'string' | 'integer'
 
 export interface OptionSpec {
   /** Long name without dashes, e.g. 'key-encoding'. */
@@ -18,7 +18,7 @@ export interface OptionSpec {
   description: string
 }
 
-export interface PositionalSpec {
+interface PositionalSpec {
   name: string
   required: boolean
   description: string
@@ -37,7 +37,7 @@ export interface CommandSpec {
   passThrough?: boolean
 }
 
-export type OptionValue = string | number | boolean
+type OptionValue = string | number | boolean
 
 export interface ParsedArgs {
   positionals: string[]
@@ -55,7 +55,7 @@ export class UsageError extends Error {
 }
 
 /** Options every command accepts. */
-export const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', description: 'show this help' }
+const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', description: 'show this help' }
 
 /**
  * Parses `argv` (the arguments after the command name) against `spec`. `--name value`,

@@ -55,7 +55,7 @@ const create: Command = {
   }
 }
 
-export function backupRows (info: BackupInfo): string[][] {
+function backupRows (info: BackupInfo): string[][] {
   return [
     ['backup', String(info.id)],
     ['created', info.createdAt],

@@ -11,7 +11,7 @@ import type { Command } from './command.js'
 import { EXIT_OK, EXIT_PROBLEM, printError } from './output.js'
 
 /** dist/src/cli/bench.js -> dist/bench/db-bench.js */
-export function benchScriptPath (): string {
+function benchScriptPath (): string {
   return fileURLToPath(new URL('../../bench/db-bench.js', import.meta.url))
 }
 

@@ -8,9 +8,9 @@ import { escapeBytes, parseInternalKey, TAG_SIZE } from '../dbformat/internal-ke
 import { type OptionSpec, type ParsedArgs, stringOption, UsageError } from './args.js'
 
 export type Encoding = 'utf8' | 'hex' | 'auto'
-export const ENCODINGS: readonly Encoding[] = ['utf8', 'hex', 'auto']
+const ENCODINGS: readonly Encoding[] = ['utf8', 'hex', 'auto']
 
-export interface Encodings {
+interface Encodings {
   key: Encoding
   value: Encoding
 }
@@ -75,7 +75,7 @@ export function truncate (s: string, max: number): string {
   return `${s.slice(0, max)}… (+${s.length - max})`
 }
 
-export interface DecodedInternalKey {
+interface DecodedInternalKey {
   userKey: string
   sequence: number
   type: 'put' | 'del' | 'seek' | string
@@ -86,7 +86,7 @@ export interface DecodedInternalKey {
  * to be an internal key is shown escaped, with sequence -1, rather than throwing: inspection tools
  * show damage, they do not stop at it.
  */
-export function decodeInternalKey (ikey: Uint8Array, encoding: Encoding): DecodedInternalKey {
+function decodeInternalKey (ikey: Uint8Array, encoding: Encoding): DecodedInternalKey {
   if (ikey.length < TAG_SIZE) return { userKey: escapeBytes(ikey), sequence: -1, type: 'bad key' }
   const type = ikey[ikey.length - TAG_SIZE]!
   try {

@@ -87,7 +87,7 @@ export interface LiveFile extends FileMetaData {
   addedBy: number
 }
 
-export interface TreeState {
+interface TreeState {
   comparator: string | undefined
   logNumber: number | undefined
   prevLogNumber: number | undefined
@@ -116,7 +116,7 @@ export interface ManifestHistory {
 }
 
 /** Replays edits one at a time, with the same rule as the engine: an edit's deletions, then its additions. */
-export class TreeReplay {
+class TreeReplay {
   readonly warnings: string[] = []
   private readonly counters: Omit<TreeState, 'levels'> = {
     comparator: undefined, logNumber: undefined, prevLogNumber: undefined, nextFileNumber: undefined, lastSequence: undefined
@@ -180,7 +180,7 @@ export class TreeReplay {
 }
 
 /** Level 0 newest first; deeper levels by smallest key, or by number when the order is not bytewise. */
-export function sortLevel (files: LiveFile[], level: number, bytewise = true): LiveFile[] {
+function sortLevel (files: LiveFile[], level: number, bytewise = true): LiveFile[] {
   if (level === 0) return files.sort((a, b) => b.number - a.number)
   if (!bytewise) return files.sort((a, b) => a.number - b.number)
   return files.sort((a, b) => icmp.compare(a.smallest, b.smallest) || a.number - b.number)

@@ -12,7 +12,7 @@ import { BLOCK_SIZE, HEADER_SIZE } from '../log/format.js'
 import { ShaleError } from '../util/errors.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
 
-export interface LogDrop {
+interface LogDrop {
   /** File offset where the lost bytes start, when known. */
   offset: number | undefined
   bytes: number

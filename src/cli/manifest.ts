@@ -25,7 +25,7 @@ export function editKind (index: number, effect: EditEffect): string {
 }
 
 /** The edit's counter fields, as "name value" pairs, in encoding order. */
-export function editCounters (edit: VersionEdit): Array<[string, string | number]> {
+function editCounters (edit: VersionEdit): Array<[string, string | number]> {
   const out: Array<[string, string | number]> = []
   if (edit.comparatorName !== undefined) out.push(['comparator', edit.comparatorName])
   if (edit.logNumber !== undefined) out.push(['log number', edit.logNumber])

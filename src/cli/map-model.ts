@@ -35,7 +35,7 @@ export interface MapStint {
 
 export type AxisMode = 'key' | 'rank'
 
-export interface MapEdit {
+interface MapEdit {
   index: number
   offset: number
   kind: string

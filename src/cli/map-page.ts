@@ -24,7 +24,7 @@ function esc (s: string): string {
 }
 
 /** Lanes for one level's boxes: sorted by first key, each into the first lane free before it. */
-export function packLanes (stints: readonly MapStint[]): Map<MapStint, number> {
+function packLanes (stints: readonly MapStint[]): Map<MapStint, number> {
   const lanes = new Map<MapStint, number>()
   const ends: number[] = []
   for (const s of [...stints].sort((a, b) => a.lo - b.lo)) {

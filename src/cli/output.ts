@@ -8,7 +8,7 @@ export const EXIT_OK = 0
 export const EXIT_PROBLEM = 1
 export const EXIT_USAGE = 2
 
-export interface Writable {
+interface Writable {
   write (chunk: string): boolean
   once (event: 'drain', listener: () => void): unknown
   readonly writableNeedDrain?: boolean

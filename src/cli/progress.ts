@@ -11,7 +11,7 @@ export interface ProgressStream {
   readonly columns?: number
 }
 
-export interface ProgressOptions {
+interface ProgressOptions {
   /** Units of the total: shown as sizes or as counts. */
   unit?: 'bytes' | 'count'
   /** Default process.stderr. */

@@ -15,7 +15,7 @@ import { decodeFixed32, fromUtf8 } from '../util/coding.js'
 import { bytewiseComparator } from '../util/comparator.js'
 import { icmp, type KeyOrder } from './db-dir.js'
 
-export interface BlockInfo {
+interface BlockInfo {
   offset: number
   /** Stored size, without the 5-byte trailer. */
   size: number
@@ -33,7 +33,7 @@ export interface DataBlockInfo extends BlockInfo {
   error: string | undefined
 }
 
-export interface FilterInfo {
+interface FilterInfo {
   name: string
   offset: number
   size: number
@@ -71,7 +71,7 @@ export interface TableReport {
   notes: string[]
 }
 
-export interface TableScanOptions {
+interface TableScanOptions {
   /** Size to read the table as (the MANIFEST's); default the file's size. */
   fileSize?: number
   /** Called for every entry in order; the views are valid only during the call. */

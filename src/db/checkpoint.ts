@@ -27,7 +27,7 @@ import { invalidArgument } from '../util/errors.js'
 export const ENGINE_OF: unique symbol = Symbol.for('shale.engineOf')
 
 /** The placeholder CURRENT of a directory being built: no LevelDB reads it as a MANIFEST name. */
-export const IN_PROGRESS = 'checkpoint-in-progress\n'
+const IN_PROGRESS = 'checkpoint-in-progress\n'
 /** A WriteBatch of the pinned memtable entries grows to about this many bytes before the next starts. */
 const BATCH_BYTES = 1 << 20
 /** Files linked or copied between two turns of the event loop. */
@@ -51,7 +51,7 @@ export interface PinnedState {
   release (): void
 }
 
-export interface PinSource {
+interface PinSource {
   env: Env
   dbname: string
   comparatorName: string
@@ -97,7 +97,7 @@ interface PendingEntry { sequence: number, type: ValueType, key: Uint8Array, val
  * sequence order rebuilds it exactly. A batch covers a run of consecutive sequences (a batch's
  * entries take its sequence, then the next ones), so one starts wherever a sequence is skipped.
  */
-export function memtableBatches (memtables: readonly MemTable[], sequence: number): Uint8Array[] {
+function memtableBatches (memtables: readonly MemTable[], sequence: number): Uint8Array[] {
   const entries: PendingEntry[] = []
   for (const mem of memtables) {
     const it = mem.newIterator()
@@ -176,7 +176,7 @@ export interface TableSource {
   check?: (path: string) => void
 }
 
-export interface BuildOptions {
+interface BuildOptions {
   /** Hard-link tables where possible (checkpoint); false copies them (restore). */
   link: boolean
   onProgress?: (done: number, total: number) => void

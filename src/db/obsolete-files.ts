@@ -6,7 +6,7 @@
 import { type Env, joinPath } from '../env/env.js'
 import { parseFileName } from '../dbformat/filename.js'
 
-export interface LiveState {
+interface LiveState {
   /** Every table number named by a live Version or being written by a job. */
   liveTables: ReadonlySet<number>
   logNumber: number

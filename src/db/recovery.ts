@@ -11,7 +11,7 @@ import { WriteBatch, WRITE_BATCH_HEADER_SIZE } from '../dbformat/write-batch.js'
 import type { MemTable } from '../memtable/memtable.js'
 import { corruption, isCorruption, withFile } from '../util/errors.js'
 
-export interface LogRecoveryOptions {
+interface LogRecoveryOptions {
   env: Env
   dbname: string
   /** Log numbers to replay, ascending. */

@@ -49,10 +49,10 @@ import { ReadableEntries } from '../table/readable-entries.js'
 import { bytewiseComparator } from '../util/comparator.js'
 import { invalidArgument, ioError, isCorruption } from '../util/errors.js'
 
-export type RepairOptions = Pick<DBOptions, 'paranoidChecks' | 'compression' | 'bloomBitsPerKey' | 'blockSize' |
+type RepairOptions = Pick<DBOptions, 'paranoidChecks' | 'compression' | 'bloomBitsPerKey' | 'blockSize' |
 'blockRestartInterval' | 'writeBufferSize' | 'maxFileSize' | 'maxOpenFiles'>
 
-export interface RepairDamage {
+interface RepairDamage {
   /** The file the loss was found in. */
   file: string
   /** Bytes of log dropped; undefined for tables. */
@@ -125,7 +125,7 @@ export async function repairDB (env: Env, location: string, options: RepairOptio
   }
 }
 
-export interface RepairEvents {
+interface RepairEvents {
   /** Called once the lock is held and the work begins (a refusal or a lock failure comes first). */
   started?: () => void
 }

@@ -5,7 +5,7 @@
 import type { Snapshot } from './api.js'
 import { ShaleError } from '../util/errors.js'
 
-export class SnapshotImpl implements Snapshot {
+class SnapshotImpl implements Snapshot {
   readonly sequence: number
   private list: SnapshotList | undefined
 

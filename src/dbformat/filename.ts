@@ -7,7 +7,7 @@ import { utf8 } from '../util/coding.js'
 
 export type FileType = 'log' | 'table' | 'manifest' | 'current' | 'lock' | 'infoLog' | 'temp'
 
-export interface ParsedFileName {
+interface ParsedFileName {
   type: FileType
   /** The file number; 0 for CURRENT, LOCK and the info logs. */
   number: number

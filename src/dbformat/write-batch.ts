@@ -187,7 +187,7 @@ export class WriteBatch {
 }
 
 /** One record of a batch as positions in `buf` (see WriteBatch.iterateRaw). */
-export type RawRecordHandler = (type: ValueType, buf: Uint8Array, keyStart: number, keyLength: number,
+type RawRecordHandler = (type: ValueType, buf: Uint8Array, keyStart: number, keyLength: number,
   valueStart: number, valueLength: number) => void
 
 // A slice that runs past the batch becomes the record-level message LevelDB reports.

@@ -56,7 +56,7 @@ export type SystemErrorCode =
   | (string & {})
 
 /** The shape of a Node system error, so that in-memory Envs raise the same thing as node:fs. */
-export interface SystemError extends Error {
+interface SystemError extends Error {
   code: SystemErrorCode
   syscall: string
   path: string

@@ -180,7 +180,7 @@ function isOwnProcess (pid: number, startTime: number): boolean {
  * Whether the process that wrote a claim still runs. When unsure (no permission to look, /proc
  * hidden), it answers yes: a spurious LEVEL_LOCKED is recoverable, two writers are not.
  */
-export function isAlive (pid: number, startTime: number): boolean {
+function isAlive (pid: number, startTime: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
   if (pid === process.pid) return isOwnProcess(pid, startTime)
   try {

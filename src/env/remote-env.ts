@@ -22,7 +22,7 @@ interface CallRequest { op: string, args: unknown[] }
 type CallReply = { ok: true, value: unknown } | { ok: false, error: PlainError }
 
 /** A synchronous call channel: `flag` must be an Int32Array over a SharedArrayBuffer of 4 bytes. */
-export interface CallChannel {
+interface CallChannel {
   port: MessagePort
   flag: Int32Array
 }

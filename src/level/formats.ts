@@ -5,11 +5,6 @@
 
 import { ShaleError } from '../util/errors.js'
 
-export type DataFormat = 'utf8' | 'buffer' | 'view'
-
-/** What a private method may receive as a key, value or range bound after abstract-level encoded it. */
-export type EncodedData = string | Uint8Array
-
 const textEncoder = new TextEncoder()
 // Not fatal: bytes that are not UTF-8 (a value written as 'view', read as 'utf8') decode with
 // U+FFFD replacements, as classic-level does.

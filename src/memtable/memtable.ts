@@ -16,7 +16,7 @@ import type { SortedEntries } from './sorted-entries.js'
 
 /** Returned by MemTable.get when the newest visible version of the key is a deletion. */
 export const DELETED: unique symbol = Symbol('deleted')
-export type Deleted = typeof DELETED
+type Deleted = typeof DELETED
 
 // Per-entry memory besides the key and value bytes, rounded from a measurement (bench/memtable.ts:
 // heap plus array buffers grow by 44 bytes per entry beyond the data for a presized 200,000-entry

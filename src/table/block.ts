@@ -16,7 +16,7 @@ const EMPTY = new Uint8Array(0)
 /** Stands for "no run recorded yet"; never written to. */
 const NO_RUN: number[] = []
 
-export interface BlockLocation {
+interface BlockLocation {
   /** Named in corruption errors. */
   fileName?: string
   /** File offset of the block, named in corruption errors. */

@@ -6,7 +6,7 @@
 import { ByteWriter, decodeFixed32 } from '../util/coding.js'
 import type { FilterPolicy } from './filter-policy.js'
 
-export const FILTER_BASE_LG = 11
+const FILTER_BASE_LG = 11
 const FILTER_BASE = 1 << FILTER_BASE_LG
 
 export class FilterBlockBuilder {

@@ -64,7 +64,7 @@ export function decodeBlockHandleBytes (bytes: Uint8Array): BlockHandle {
   return decodeBlockHandle(new Cursor(bytes))
 }
 
-export interface Footer {
+interface Footer {
   readonly metaindexHandle: BlockHandle
   readonly indexHandle: BlockHandle
 }
@@ -108,7 +108,7 @@ export function blockChecksum (stored: Uint8Array, type: number): number {
   return maskCrc(crc32cExtend(crc32c(stored), TYPE_BYTE))
 }
 
-export interface ReadBlockOptions {
+interface ReadBlockOptions {
   verifyChecksums: boolean
   /** Named in corruption errors. */
   fileName?: string

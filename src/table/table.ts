@@ -47,7 +47,7 @@ export interface TableReadOptions {
 let lastCacheId = 0
 
 /** A process-wide unique id for a table's entries in a block cache. */
-export function newBlockCacheId (): number {
+function newBlockCacheId (): number {
   return ++lastCacheId
 }
 

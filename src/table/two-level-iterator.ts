@@ -9,7 +9,7 @@ import { bytesEqual } from '../util/coding.js'
 import type { InternalIterator } from '../util/iterator.js'
 
 /** Opens the data block located by an index value; may throw (for example LEVEL_CORRUPTION). */
-export type BlockIteratorFactory = (indexValue: Uint8Array) => InternalIterator
+type BlockIteratorFactory = (indexValue: Uint8Array) => InternalIterator
 
 export class TwoLevelIterator implements InternalIterator {
   private readonly index: InternalIterator

@@ -24,7 +24,7 @@
  */
 const OWN_ARRAY_MAX = 64
 
-export class BytePool {
+class BytePool {
   private readonly chunkSize: number
   private readonly maxPooled: number
   private chunk: Uint8Array

@@ -12,7 +12,7 @@ import { invalidArgument } from './errors.js'
 
 export type EvictReason = 'capacity' | 'replaced' | 'deleted' | 'cleared'
 
-export type EvictCallback<K, V> = (key: K, value: V, reason: EvictReason) => void
+type EvictCallback<K, V> = (key: K, value: V, reason: EvictReason) => void
 
 interface Entry<K, V> {
   key: K
@@ -24,7 +24,7 @@ interface Entry<K, V> {
   older: Entry<K, V> | null
 }
 
-export interface LruCacheOptions<K, V> {
+interface LruCacheOptions<K, V> {
   onEvict?: EvictCallback<K, V>
 }
 

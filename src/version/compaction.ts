@@ -98,7 +98,7 @@ export class CompactionOutputPolicy {
   }
 }
 
-export interface CompactionInit {
+interface CompactionInit {
   icmp: InternalKeyComparator
   level: number
   inputVersion: Version

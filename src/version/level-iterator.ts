@@ -28,12 +28,12 @@ export function findFile (icmp: InternalKeyComparator, files: readonly FileMetaD
 }
 
 /** Opens an iterator over one table; may throw (a missing or damaged table). */
-export type FileOpener = (fileNumber: number, fileSize: number) => InternalIterator
+type FileOpener = (fileNumber: number, fileSize: number) => InternalIterator
 
 const FILE_VALUE_SIZE = 16
 
 /** Decodes the value a FileListIterator yields: the file's number and size. */
-export function decodeFileValue (value: Uint8Array): { fileNumber: number, fileSize: number } {
+function decodeFileValue (value: Uint8Array): { fileNumber: number, fileSize: number } {
   return { fileNumber: decodeFixed64(value, 0), fileSize: decodeFixed64(value, 8) }
 }
 
@@ -41,7 +41,7 @@ export function decodeFileValue (value: Uint8Array): { fileNumber: number, fileS
  * Iterates a sorted, disjoint file list as (largest key, number and size) entries. Its values are
  * what a TwoLevelIterator uses to open, and to recognise, the table under the current entry.
  */
-export class FileListIterator implements InternalIterator {
+class FileListIterator implements InternalIterator {
   private readonly icmp: InternalKeyComparator
   private readonly files: readonly FileMetaData[]
   /** files.length when not positioned. */

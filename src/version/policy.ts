@@ -26,8 +26,8 @@ export const READ_BYTES_PERIOD = 1024 * 1024
  * 10 ms per seek at 100 MB/s), so a file has paid for its own compaction after size/16 KiB
  * wasted seeks; at least 100 so that small files are not compacted for a handful of reads.
  */
-export const BYTES_PER_SEEK = 16 * 1024
-export const MIN_ALLOWED_SEEKS = 100
+const BYTES_PER_SEEK = 16 * 1024
+const MIN_ALLOWED_SEEKS = 100
 
 /** Open files kept back from the table cache for logs, the MANIFEST and the like. */
 export const TABLE_CACHE_RESERVED_FILES = 10

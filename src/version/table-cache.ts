@@ -19,7 +19,7 @@ import type { InternalIterator } from '../util/iterator.js'
 import { LruCache } from '../util/lru-cache.js'
 import { TABLE_CACHE_RESERVED_FILES } from './policy.js'
 
-export interface TableCacheOptions {
+interface TableCacheOptions {
   icmp: InternalKeyComparator
   /** Already wrapped for internal keys (InternalFilterPolicy). */
   filterPolicy?: FilterPolicy

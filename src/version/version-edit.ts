@@ -42,12 +42,12 @@ export interface NewFileEntry {
   file: FileMetaData
 }
 
-export interface DeletedFileEntry {
+interface DeletedFileEntry {
   level: number
   number: number
 }
 
-export interface CompactPointerEntry {
+interface CompactPointerEntry {
   level: number
   /** Internal key where the next compaction of `level` starts. */
   key: Uint8Array

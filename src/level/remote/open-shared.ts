@@ -27,7 +27,7 @@ const HELLO_WAIT_MS = 250
 const OPEN_DEADLINE_MS = 3000
 
 /** The owner's engine and how to let go of it, or the connection to the thread that owns it. */
-export type SharedDatabase =
+type SharedDatabase =
   | { engine: DB, release: () => Promise<void>, remote?: undefined }
   | { engine?: undefined, release?: undefined, remote: RemoteDatabase }
 

@@ -25,7 +25,7 @@ type ClearOptions = Omit<PrivateIteratorOptions, 'keys' | 'values'>
 const SnapshotBase = AbstractSnapshot as unknown as new (options: { owner: unknown }) => AbstractSnapshot
 
 /** An explicit snapshot held by the owner under this client's number for it. */
-export class RemoteSnapshot extends SnapshotBase {
+class RemoteSnapshot extends SnapshotBase {
   readonly id: number
   released = false
   /** The connection the owner holds it for: its number means nothing on another. */

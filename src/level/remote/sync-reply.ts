@@ -21,7 +21,7 @@ export const enum SyncKind {
   TooLarge = 3
 }
 
-export interface SyncAnswer {
+interface SyncAnswer {
   kind: SyncKind
   payload: Uint8Array | undefined
 }
