@@ -91,7 +91,7 @@ export class Backup {
       let copied = 0
       for (let i = 0; i < tables.length; i++) {
         const t = tables[i]!
-        const from = tablePath(state.env, state.dbname, t.number)
+        const from = tablePath(state.env, state.location, t.number)
         t.file = sharedTableName(state.env, from, t.number, t.size)
         const to = sharedPath(backupDir, t.file)
         const crc = known.get(t.file)

@@ -33,7 +33,7 @@ export type OnWorkerLost = (err: ShaleError) => void
 
 export interface BackgroundJobs {
   /** Writes `mem` (immutable from now on) to table `fileNumber`: runFlushJob. */
-  flush: (env: Env, dbname: string, mem: MemTable, fileNumber: number, table: TableWriteOptions, onWorkerLost?: OnWorkerLost) =>
+  flush: (env: Env, location: string, mem: MemTable, fileNumber: number, table: TableWriteOptions, onWorkerLost?: OnWorkerLost) =>
   Promise<FileMetaData | undefined>
   /** runCompactionJob; `tableCache` serves the inputs only when the job runs on this thread. */
   compact: (env: Env, tableCache: TableCache, input: CompactionJobInput, newFileNumber: () => number, onWorkerLost?: OnWorkerLost) =>
@@ -48,9 +48,9 @@ export interface BackgroundJobs {
 export const jobCounts = { worker: 0, inline: 0, doneOffThread: 0 }
 
 export const inlineJobs: BackgroundJobs = {
-  async flush (env, dbname, mem, fileNumber, table) {
+  async flush (env, location, mem, fileNumber, table) {
     jobCounts.inline++
-    return runFlushJob(env, dbname, mem.newIterator(), fileNumber, table)
+    return runFlushJob(env, location, mem.newIterator(), fileNumber, table)
   },
   async compact (env, tableCache, input, newFileNumber) {
     jobCounts.inline++
@@ -239,13 +239,13 @@ function returnStaging (buffer: SharedArrayBuffer): void {
 }
 
 export const workerJobs: BackgroundJobs = {
-  async flush (env, dbname, mem, fileNumber, table, onWorkerLost) {
-    const inline = async (): Promise<FileMetaData | undefined> => await inlineJobs.flush(env, dbname, mem, fileNumber, table)
+  async flush (env, location, mem, fileNumber, table, onWorkerLost) {
+    const inline = async (): Promise<FileMetaData | undefined> => await inlineJobs.flush(env, location, mem, fileNumber, table)
     if (pool.unavailable !== undefined) return await inline()
     const entries = mem.sortedEntries()
     const staging = takeStaging(packedSize(entries))
     try {
-      const body: JobBody = { type: 'flush', dbname, entries: packSortedEntries(entries, staging), fileNumber, table }
+      const body: JobBody = { type: 'flush', location, entries: packSortedEntries(entries, staging), fileNumber, table }
       return await inWorker(body, env, () => { throw new Error('a flush has its file number') }, inline, onWorkerLost) as FileMetaData | undefined
     } finally {
       returnStaging(staging)

@@ -36,7 +36,7 @@ const FILES_PER_TURN = 8
 /** What a checkpoint or backup copies: one consistent state of a database, pinned until release(). */
 export interface PinnedState {
   readonly env: Env
-  readonly dbname: string
+  readonly location: string
   readonly comparatorName: string
   /** The state holds every write up to this sequence and nothing later. */
   readonly sequence: number
@@ -53,7 +53,7 @@ export interface PinnedState {
 
 interface PinSource {
   env: Env
-  dbname: string
+  location: string
   comparatorName: string
   sequence: number
   files: ReadonlyArray<readonly FileMetaData[]>
@@ -74,7 +74,7 @@ export function pinState (source: PinSource): PinnedState {
   let released = false
   return {
     env: source.env,
-    dbname: source.dbname,
+    location: source.location,
     comparatorName: source.comparatorName,
     sequence: source.sequence,
     files: source.files.map((level) => level.slice()),
@@ -273,7 +273,7 @@ export async function writeCheckpoint (state: PinnedState, target: string, onPro
     const tables: TableSource[] = []
     for (const level of state.files) {
       for (const f of level) {
-        const from = tablePath(state.env, state.dbname, f.number)
+        const from = tablePath(state.env, state.location, f.number)
         tables.push({ from, name: from.slice(from.lastIndexOf('/') + 1) })
       }
     }

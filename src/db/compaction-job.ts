@@ -23,7 +23,7 @@ import type { FileMetaData } from '../version/version-edit.js'
 import { removeTable, tableComparator, TableOutput, type TableWriteOptions } from './table-output.js'
 
 export interface CompactionJobInput {
-  dbname: string
+  location: string
   spec: CompactionSpec
   /** The oldest sequence any reader may still read at: the oldest snapshot, else the last sequence. */
   smallestSnapshot: number
@@ -66,7 +66,7 @@ const CLOCK_CHECK_BYTES = 32 * 1024
 export async function runCompactionJob (env: Env, tableCache: TableCache, input: CompactionJobInput,
   newFileNumber: () => number): Promise<CompactionJobResult> {
   const started = performance.now()
-  const { dbname, spec, smallestSnapshot } = input
+  const { location, spec, smallestSnapshot } = input
   const icmp = tableComparator(input.table)
   const policy = new CompactionOutputPolicy(spec, icmp)
   // Damage in an input always fails the job, with or without paranoidChecks (unlike LevelDB,
@@ -77,7 +77,7 @@ export async function runCompactionJob (env: Env, tableCache: TableCache, input:
     try {
       return tableCache.newIterator(fileNumber, fileSize, { fillCache: false })
     } catch (err) {
-      throw withFile(err, tableFileName(dbname, fileNumber))
+      throw withFile(err, tableFileName(location, fileNumber))
     }
   }
   const runs: InternalIterator[] = []
@@ -169,7 +169,7 @@ export async function runCompactionJob (env: Env, tableCache: TableCache, input:
         entriesDropped++
         continue
       }
-      output ??= TableOutput.create(env, dbname, newFileNumber(), input.table)
+      output ??= TableOutput.create(env, location, newFileNumber(), input.table)
       output.add(key, value)
       if (output.fileSize >= spec.maxOutputFileSize) {
         outputs.push(await output.finishAsync())
@@ -182,10 +182,10 @@ export async function runCompactionJob (env: Env, tableCache: TableCache, input:
       output = undefined
     }
     // One directory sync makes every output's entry durable before any MANIFEST record names it.
-    if (outputs.length > 0) env.syncDir(dbname)
+    if (outputs.length > 0) env.syncDir(location)
   } catch (err) {
     output?.abandon()
-    for (const file of outputs) removeTable(env, dbname, file.number)
+    for (const file of outputs) removeTable(env, location, file.number)
     throw err
   } finally {
     try {

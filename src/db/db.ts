@@ -129,7 +129,7 @@ export class DB {
     })
     this.versions = new VersionSet({
       env,
-      dbname: location,
+      location,
       icmp: this.icmp,
       tableCache: this.tableCache,
       maxFileSize: options.maxFileSize,
@@ -234,7 +234,7 @@ export class DB {
     const edit = new VersionEdit()
     const maxSequence = recoverLogs({
       env,
-      dbname: location,
+      location,
       logs,
       paranoidChecks: this.options.paranoidChecks,
       writeBufferSize: this.options.writeBufferSize,
@@ -664,7 +664,7 @@ export class DB {
     const memtables = this.imm !== undefined && this.versions.logNumber < this.logNumber ? [this.imm, this.mem] : [this.mem]
     return pinState({
       env: this.env,
-      dbname: this.location,
+      location: this.location,
       comparatorName: this.icmp.user.name,
       sequence: this.versions.lastSequence,
       files: version.files,
@@ -952,7 +952,7 @@ export class DB {
       const smallestSnapshot = this.snapshots.oldest() ?? this.versions.lastSequence
       try {
         const result = await this.jobs.compact(this.env, this.tableCache, {
-          dbname: this.location,
+          location: this.location,
           spec: c.spec(),
           smallestSnapshot,
           table: this.tableOptions

@@ -15,20 +15,20 @@ import { TableOutput, removeTable, type TableWriteOptions } from './table-output
 export type { TableWriteOptions } from './table-output.js'
 
 /**
- * Writes every entry of `iter` (internal keys in order) to table `fileNumber` in `dbname` and
+ * Writes every entry of `iter` (internal keys in order) to table `fileNumber` in `location` and
  * returns its metadata, or undefined if the iterator was empty, in which case no file is left.
  * Before returning, the table is synced and the directory entry made durable (README contract
  * 4), so the caller may name it in a MANIFEST record at once. On failure no file remains and the
  * error is rethrown.
  */
-export function runFlushJob (env: Env, dbname: string, iter: InternalIterator, fileNumber: number,
+export function runFlushJob (env: Env, location: string, iter: InternalIterator, fileNumber: number,
   options: TableWriteOptions): FileMetaData | undefined {
   iter.seekToFirst()
   if (!iter.valid()) {
     iter.checkError()
     return undefined
   }
-  const output = TableOutput.create(env, dbname, fileNumber, options)
+  const output = TableOutput.create(env, location, fileNumber, options)
   try {
     for (; iter.valid(); iter.next()) output.add(iter.key(), iter.value())
     // An iterator that stopped early on an error must not pass for a complete table.
@@ -39,9 +39,9 @@ export function runFlushJob (env: Env, dbname: string, iter: InternalIterator, f
   }
   const meta = output.finish()
   try {
-    env.syncDir(dbname)
+    env.syncDir(location)
   } catch (err) {
-    removeTable(env, dbname, fileNumber)
+    removeTable(env, location, fileNumber)
     throw err
   }
   return meta

@@ -30,7 +30,7 @@ export interface JobChannel {
 interface TestExit { afterOutputs: number, throws: boolean }
 
 export type JobRequest =
-  | { type: 'flush', id: number, channel: JobChannel, testExit?: TestExit, dbname: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
+  | { type: 'flush', id: number, channel: JobChannel, testExit?: TestExit, location: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
   | { type: 'compaction', id: number, channel: JobChannel, testExit?: TestExit, input: CompactionJobInput }
 
 /**
@@ -73,11 +73,11 @@ async function run (request: JobRequest): Promise<unknown> {
   try {
     if (request.type === 'flush') {
       const icmp = tableComparator(request.table)
-      return runFlushJob(env, request.dbname, new SortedEntriesIterator(unpackSortedEntries(request.entries), icmp),
+      return runFlushJob(env, request.location, new SortedEntriesIterator(unpackSortedEntries(request.entries), icmp),
         request.fileNumber, request.table)
     }
     const input = request.input
-    const tableCache = new TableCache(env, input.dbname, {
+    const tableCache = new TableCache(env, input.location, {
       icmp: tableComparator(input.table),
       maxOpenFiles: MAX_OPEN_INPUTS
     })

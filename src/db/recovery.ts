@@ -13,7 +13,7 @@ import { corruption, isCorruption, withFile } from '../util/errors.js'
 
 interface LogRecoveryOptions {
   env: Env
-  dbname: string
+  location: string
   /** Log numbers to replay, ascending. */
   logs: number[]
   paranoidChecks: boolean
@@ -35,7 +35,7 @@ export function recoverLogs (o: LogRecoveryOptions): number {
   let maxSequence = 0
   for (const number of o.logs) {
     o.markFileNumberUsed(number)
-    const path = logFileName(o.dbname, number)
+    const path = logFileName(o.location, number)
     const file = o.openLog === undefined ? o.env.newSequentialFile(path) : o.openLog(path)
     const reader = new LogReader(file, {
       fileName: path,

@@ -308,7 +308,7 @@ class Repairer {
     const maxSequence = recoverLogs({
       env: this.env,
       openLog: (path) => new SalvagingLogFile(this.env.newSequentialFile(path), events),
-      dbname: this.dir,
+      location: this.dir,
       logs,
       // Damage is always skipped: keeping what is intact is the point of repairing.
       paranoidChecks: false,
@@ -437,7 +437,7 @@ class Repairer {
     let outputs: FileMetaData[]
     try {
       const result = await runCompactionJob(this.env, tableCache, {
-        dbname: this.dir,
+        location: this.dir,
         // Level-0 inputs are merged file by file, whatever their ranges.
         spec: {
           level: 0,

@@ -54,9 +54,9 @@ export class TableOutput {
     this.builder = builder
   }
 
-  /** Creates table file `number` in `dbname`. Nothing is left behind if this throws. */
-  static create (env: Env, dbname: string, number: number, options: TableWriteOptions): TableOutput {
-    const path = tableFileName(dbname, number)
+  /** Creates table file `number` in `location`. Nothing is left behind if this throws. */
+  static create (env: Env, location: string, number: number, options: TableWriteOptions): TableOutput {
+    const path = tableFileName(location, number)
     const file = env.newWritableFile(path)
     try {
       const builder = new TableBuilder(file, {
@@ -158,9 +158,9 @@ export class TableOutput {
 }
 
 /** Removes table `number` again (a later step of its job failed). Never throws. */
-export function removeTable (env: Env, dbname: string, number: number): void {
+export function removeTable (env: Env, location: string, number: number): void {
   try {
-    env.removeFile(tableFileName(dbname, number))
+    env.removeFile(tableFileName(location, number))
   } catch {
     // The file is named by no MANIFEST record, so the next obsolete-file sweep removes it.
   }

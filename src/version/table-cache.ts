@@ -67,13 +67,13 @@ class OpenTable {
 
 export class TableCache {
   private readonly env: Env
-  private readonly dbname: string
+  private readonly location: string
   private readonly options: TableCacheOptions
   private readonly cache: LruCache<number, OpenTable>
 
-  constructor (env: Env, dbname: string, options: TableCacheOptions) {
+  constructor (env: Env, location: string, options: TableCacheOptions) {
     this.env = env
-    this.dbname = dbname
+    this.location = location
     this.options = options
     const capacity = Math.max(1, Math.floor(options.maxOpenFiles) - TABLE_CACHE_RESERVED_FILES)
     this.cache = new LruCache<number, OpenTable>(capacity, {
@@ -175,13 +175,13 @@ export class TableCache {
 
   /** Opens the .ldb name LevelDB writes, falling back to the legacy .sst name. */
   private openFile (fileNumber: number): { file: RandomAccessFile, fileName: string } {
-    const ldb = tableFileName(this.dbname, fileNumber)
+    const ldb = tableFileName(this.location, fileNumber)
     try {
       return { file: this.env.newRandomAccessFile(ldb), fileName: ldb }
     } catch (err) {
       if (!isNotFound(err)) throw err
     }
-    const sst = sstTableFileName(this.dbname, fileNumber)
+    const sst = sstTableFileName(this.location, fileNumber)
     try {
       return { file: this.env.newRandomAccessFile(sst), fileName: sst }
     } catch (err) {

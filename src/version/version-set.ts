@@ -24,7 +24,7 @@ import { NUM_LEVELS, VersionEdit } from './version-edit.js'
 
 export interface VersionSetOptions {
   env: Env
-  dbname: string
+  location: string
   icmp: InternalKeyComparator
   tableCache: TableCache
   /** Target size of compaction outputs; scales the grandparent and expansion limits. */
@@ -51,7 +51,7 @@ interface Descriptor {
 
 export class VersionSet {
   private readonly env: Env
-  private readonly dbname: string
+  private readonly location: string
   private readonly icmp: InternalKeyComparator
   private readonly options: VersionSetOptions
   private readonly ctx: VersionContext
@@ -82,10 +82,10 @@ export class VersionSet {
   constructor (options: VersionSetOptions) {
     this.options = options
     this.env = options.env
-    this.dbname = options.dbname
+    this.location = options.location
     this.icmp = options.icmp
     this.ctx = {
-      dbname: options.dbname,
+      location: options.location,
       icmp: options.icmp,
       tableCache: options.tableCache,
       maxFileSize: options.maxFileSize,
@@ -154,13 +154,13 @@ export class VersionSet {
    * file 2, last sequence 0), syncs it and points CURRENT at it (which syncs the directory).
    * Unlike LevelDB 1.20, the MANIFEST is synced before CURRENT names it (google/leveldb#189).
    */
-  static createNew (env: Env, dbname: string, icmp: InternalKeyComparator): void {
+  static createNew (env: Env, location: string, icmp: InternalKeyComparator): void {
     const edit = new VersionEdit()
     edit.comparatorName = icmp.user.name
     edit.logNumber = 0
     edit.nextFileNumber = 2
     edit.lastSequence = 0
-    const name = manifestFileName(dbname, 1)
+    const name = manifestFileName(location, 1)
     try {
       const file = env.newWritableFile(name)
       try {
@@ -176,7 +176,7 @@ export class VersionSet {
     // Not inside the cleanup above: once the rename has happened CURRENT may name the MANIFEST
     // (for example when only the directory sync after it failed), so it must stay. A MANIFEST
     // that CURRENT never came to name is harmless: the next creation overwrites it.
-    setCurrentFile(env, dbname, 1)
+    setCurrentFile(env, location, 1)
   }
 
   /**
@@ -187,7 +187,7 @@ export class VersionSet {
    * LEVEL_INVALID_ARGUMENT when the MANIFEST was written under another comparator.
    */
   recover (): void {
-    const currentName = currentFileName(this.dbname)
+    const currentName = currentFileName(this.location)
     const text = fromUtf8(this.env.readFile(currentName))
     if (text.length === 0 || !text.endsWith('\n')) {
       throw corruption('CURRENT file does not end with newline', { file: currentName })
@@ -198,7 +198,7 @@ export class VersionSet {
     if (parsed === undefined || parsed.type !== 'manifest') {
       throw corruption(`CURRENT names an invalid MANIFEST file: ${JSON.stringify(manifestName)}`, { file: currentName })
     }
-    const manifestPath = joinPath(this.dbname, manifestName)
+    const manifestPath = joinPath(this.location, manifestName)
 
     let source: SequentialFile
     try {
@@ -327,7 +327,7 @@ export class VersionSet {
 
     try {
       if (newNumber !== undefined) {
-        const file = this.env.newWritableFile(manifestFileName(this.dbname, newNumber))
+        const file = this.env.newWritableFile(manifestFileName(this.location, newNumber))
         created = { number: newNumber, file, writer: new LogWriter(file), snapshotSize: 0 }
         created.writer.addRecord(this.snapshotEdit(base).encode())
         created.snapshotSize = created.writer.size
@@ -336,12 +336,12 @@ export class VersionSet {
       // Contract 4: the directory entries of new tables (and of a new MANIFEST) must be durable
       // before any record naming them can be; written data may reach the disk before a sync. The
       // flush and compaction jobs sync the directory themselves (tablesDurable), off this thread.
-      if (created !== undefined || (edit.newFiles.length > 0 && !tablesDurable)) this.env.syncDir(this.dbname)
+      if (created !== undefined || (edit.newFiles.length > 0 && !tablesDurable)) this.env.syncDir(this.location)
       descriptor.writer.addRecord(edit.encode())
       await descriptor.file.syncAsync()
       if (created !== undefined) {
         swapStarted = true
-        setCurrentFile(this.env, this.dbname, created.number)
+        setCurrentFile(this.env, this.location, created.number)
       }
     } catch (err) {
       for (const { file } of edit.newFiles) this.unconfirmedFiles.add(file.number)
@@ -350,7 +350,7 @@ export class VersionSet {
         // Once the rename over CURRENT may have happened, the new MANIFEST may be what CURRENT
         // names (on disk, or after the next crash): it stays, and later cleanup removes it.
         if (!swapStarted || !this.currentNames(created.number)) {
-          try { this.env.removeFile(manifestFileName(this.dbname, created.number)) } catch { /* left for cleanup */ }
+          try { this.env.removeFile(manifestFileName(this.location, created.number)) } catch { /* left for cleanup */ }
         }
       } else {
         this.closeDescriptor()
@@ -400,7 +400,7 @@ export class VersionSet {
   private currentNames (number: number): boolean {
     let text: string
     try {
-      text = fromUtf8(this.env.readFile(currentFileName(this.dbname)))
+      text = fromUtf8(this.env.readFile(currentFileName(this.location)))
     } catch {
       return true
     }

@@ -39,7 +39,7 @@ export interface GetStats {
 /** What a Version needs from the VersionSet that made it. */
 export interface VersionContext {
   /** The database directory, for naming files in errors. */
-  dbname: string
+  location: string
   icmp: InternalKeyComparator
   tableCache: TableCache
   /** Target table size; bounds the grandparent overlap of a memtable pushed below level 0. */
@@ -169,7 +169,7 @@ export class Version {
       try {
         parsed = parseInternalKey(foundKey)
       } catch {
-        throw corruption(`corrupted key for '${escapeBytes(userKey)}'`, { file: tableFileName(this.ctx.dbname, lastRead?.number ?? 0) })
+        throw corruption(`corrupted key for '${escapeBytes(userKey)}'`, { file: tableFileName(this.ctx.location, lastRead?.number ?? 0) })
       }
       if (ucmp.compare(parsed.userKey, userKey) !== 0) return
       if (parsed.type === ValueType.Value) {

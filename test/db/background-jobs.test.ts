@@ -111,7 +111,7 @@ describe('background jobs in worker threads', () => {
       let next = 3
       const tableCache = new TableCache(env, DIR, { icmp: new InternalKeyComparator(), maxOpenFiles: 100 })
       const result = await jobs.compact(env, tableCache, {
-        dbname: DIR,
+        location: DIR,
         spec: { level: 0, inputs: [[young, older], []], grandparents: [], deeperLevels: [], maxOutputFileSize: 64 * 1024, maxGrandparentOverlapBytes: 1 << 30 },
         smallestSnapshot: 20_000,
         table: TABLE

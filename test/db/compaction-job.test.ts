@@ -103,7 +103,7 @@ class Numbers {
 
 async function compact (env: Env, parts: SpecParts, smallestSnapshot: number,
   extra: Partial<CompactionJobInput> = {}, numbers = new Numbers()): Promise<CompactionJobResult> {
-  const input: CompactionJobInput = { dbname: DB, spec: makeSpec(parts), smallestSnapshot, table: small, ...extra }
+  const input: CompactionJobInput = { location: DB, spec: makeSpec(parts), smallestSnapshot, table: small, ...extra }
   return await runCompactionJob(env, newTableCache(env), input, numbers.take)
 }
 
@@ -297,7 +297,7 @@ describe('output splitting', () => {
     const target = 40 * 1024
     const numbers = new Numbers()
     const result = await runCompactionJob(env, newTableCache(env), {
-      dbname: DB, spec: makeSpec({ inputs: [[a], [b]], maxOutputFileSize: target }), smallestSnapshot: 10000, table: options
+      location: DB, spec: makeSpec({ inputs: [[a], [b]], maxOutputFileSize: target }), smallestSnapshot: 10000, table: options
     }, numbers.take)
     assert.ok(result.outputs.length >= 7, `${result.outputs.length} outputs`)
     assert.deepEqual(result.outputs.map((m) => m.number), numbers.given)
@@ -490,7 +490,7 @@ describe('damaged inputs', () => {
     const { parts } = bulkInputs(env)
     const blockCache: BlockCache = new LruCache(1 << 20)
     const cache = new TableCache(env, DB, { maxOpenFiles: 100, icmp, blockCache })
-    const result = await runCompactionJob(env, cache, { dbname: DB, spec: makeSpec(parts), smallestSnapshot: 5000, table: small },
+    const result = await runCompactionJob(env, cache, { location: DB, spec: makeSpec(parts), smallestSnapshot: 5000, table: small },
       new Numbers().take)
     assert.equal(result.entriesRead, 2000)
     assert.equal(blockCache.size, 0)
@@ -570,7 +570,7 @@ describe('randomized', () => {
 
       const numbers = new Numbers(1000)
       const result = await runCompactionJob(env, newTableCache(env), {
-        dbname: DB,
+        location: DB,
         spec: makeSpec({ level: sc.level, inputs, deeper: deeperLevels.slice(0, NUM_LEVELS - sc.level - 2), maxOutputFileSize: sc.maxOutputFileSize }),
         smallestSnapshot: sc.snapshot,
         table: small

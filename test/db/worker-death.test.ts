@@ -54,7 +54,7 @@ async function compactionInput (seed: number): Promise<{ env: MemEnv, input: Par
   return {
     env,
     input: {
-      dbname: DIR,
+      location: DIR,
       spec: { level: 0, inputs: [[files[1]!, files[0]!], []], grandparents: [], deeperLevels: [], maxOutputFileSize: 64 * 1024, maxGrandparentOverlapBytes: 1 << 30 },
       smallestSnapshot: 100_000,
       table: TABLE

@@ -74,7 +74,7 @@ export function openVersionSet (env: Env, options: Partial<VersionSetOptions> & 
   const tableCache = new TableCache(env, DB, { icmp, filterPolicy, maxOpenFiles: options.maxOpenFiles ?? 100 })
   const vset = new VersionSet({
     env,
-    dbname: DB,
+    location: DB,
     icmp,
     tableCache,
     maxFileSize: 2 * 1024 * 1024,
