@@ -1,8 +1,8 @@
 // The package as users get it: `npm pack` of the working tree (its prepack script builds dist/),
 // the tarball installed into a fresh consumer project with --ignore-scripts (as npm 11 installs),
 // then used from every module system and type checker users have: ESM import, CommonJS require
-// (on Node 20.0.0, the oldest version `engines` admits, and on the Node running the tests), and
-// TypeScript under its strictest settings with NodeNext (ESM and CommonJS) and bundler resolution.
+// (on Node 20.0.0, the oldest version `engines` admits, on the Node running the tests, and on Bun
+// and Deno), and TypeScript under its strictest settings with NodeNext (ESM and CommonJS) and bundler resolution.
 // The consumers themselves are in test/package/consumers/.
 
 import assert from 'node:assert/strict'
@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { removeTempDir, tempDir } from '../db/helpers.js'
+import { runtime } from '../runtimes/runtimes.js'
 
 /** dist/test/package/pack.test.js -> the repository root. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -27,8 +28,8 @@ let work: string
 let consumer: string
 let packed: Packed
 
-function run (command: string, args: readonly string[], cwd: string, timeout = 300_000): SpawnSyncReturns<string> {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 64 << 20, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } })
+function run (command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): SpawnSyncReturns<string> {
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20, env: { ...env, npm_config_audit: 'false', npm_config_fund: 'false' } })
   if (r.error !== undefined) throw r.error
   return r
 }
@@ -131,6 +132,16 @@ describe('the packed package', { timeout: 900_000 }, () => {
       assert.equal((JSON.parse(out) as { entries: number }).entries, 19999)
     }
   })
+
+  for (const name of ['bun', 'deno'] as const) {
+    test(`ESM import and CommonJS require work on ${name === 'bun' ? 'Bun' : 'Deno'}`, () => {
+      const r = runtime(name)
+      for (const file of ['esm.mjs', 'cjs.cjs']) {
+        const out = ok(run(r.executable, r.argv(file), consumer, r.env), `${file} under ${name} ${r.packageVersion}`)
+        assert.equal((JSON.parse(out) as { entries: number }).entries, 19999)
+      }
+    })
+  }
 
   test('strict TypeScript compiles and runs it: NodeNext as ESM and as CommonJS, and bundler resolution', () => {
     const strict = {
