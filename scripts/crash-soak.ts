@@ -17,10 +17,10 @@
 
 import process from 'node:process'
 import type { CrashMode } from '../src/env/mem-env.js'
-import { ALL_MODES, describeFailure, exploreWorkload, type CrashFailure } from '../test/crash/explore.js'
-import { generateWorkload, shapeForSeed } from '../test/crash/workload.js'
-import { LyingMemEnv, type Lies } from '../test/crash/broken-env.js'
-import { exploreRecoveryCrashes } from '../test/crash/recovery-crash.js'
+import { ALL_MODES, describeFailure, exploreWorkload, type CrashFailure } from '../harness/crash/explore.js'
+import { generateWorkload, shapeForSeed } from '../harness/crash/workload.js'
+import { LyingMemEnv, type Lies } from '../harness/crash/broken-env.js'
+import { exploreRecoveryCrashes } from '../harness/crash/recovery-crash.js'
 
 interface Args {
   seed: number

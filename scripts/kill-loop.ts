@@ -1,6 +1,6 @@
 // The SIGKILL crash loop (doc/crash-testing.md, "Process kills"; README contracts 1 and 3).
 //
-// A child process (test/crash/kill-child.ts) writes the generator's batches to a real database
+// A child process (harness/crash/kill-child.ts) writes the generator's batches to a real database
 // and reports each acknowledged one; this parent kills it with SIGKILL at a random moment, reopens
 // the database itself, and checks that it holds exactly the generator's state after some batch N,
 // with N at least the last acknowledged batch and at most the last one the child can have issued.
@@ -26,10 +26,10 @@ import { L0_STOP_WRITES_TRIGGER } from '../src/version/policy.js'
 import { NUM_LEVELS } from '../src/version/version-edit.js'
 import {
   dbOptions, diffAgainstModel, KillModel, parseChildLine, readMarker, type ChildDBOptions, type ChildParams
-} from '../test/crash/kill-shared.js'
-import { isRuntimeName, runtime, type Runtime } from '../test/runtimes/runtimes.js'
+} from '../harness/crash/kill-shared.js'
+import { isRuntimeName, runtime, type Runtime } from '../harness/runtimes/runtimes.js'
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'crash', 'kill-child.js')
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'harness', 'crash', 'kill-child.js')
 const KiB = 1024
 /** A child that is not ready after this long is stuck: a failure in itself. */
 const READY_TIMEOUT_MS = 30_000

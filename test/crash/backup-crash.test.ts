@@ -15,7 +15,7 @@ import { MemEnv, type CrashMode } from '../../src/env/mem-env.js'
 import type { Env } from '../../src/env/env.js'
 import { listIds } from '../../src/backup/store.js'
 import { bytes, errorCode, scan, str } from '../db/helpers.js'
-import { withVirtualTime } from './runner.js'
+import { withVirtualTime } from '../../harness/crash/runner.js'
 
 type Entries = Array<[string, string]>
 

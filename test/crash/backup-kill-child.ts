@@ -9,7 +9,7 @@
 import process from 'node:process'
 import { Backup } from '../../src/backup/backup.js'
 import { DB } from '../../src/db/db.js'
-import { dbOptions, generateBatch, readMarker, toWriteBatch, type ChildDBOptions, failChild, say } from './kill-shared.js'
+import { dbOptions, generateBatch, readMarker, toWriteBatch, type ChildDBOptions, failChild, say } from '../../harness/crash/kill-shared.js'
 
 export interface BackupChildParams extends ChildDBOptions {
   dir: string

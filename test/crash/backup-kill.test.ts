@@ -13,7 +13,7 @@ import { Backup } from '../../src/backup/backup.js'
 import { DB } from '../../src/db/db.js'
 import { Random } from '../../src/util/random.js'
 import { removeTempDir, tempDir } from '../db/helpers.js'
-import { diffAgainstModel, KillModel, readMarker } from './kill-shared.js'
+import { diffAgainstModel, KillModel, readMarker } from '../../harness/crash/kill-shared.js'
 import type { BackupChildParams } from './backup-kill-child.js'
 
 const CHILD = fileURLToPath(new URL('./backup-kill-child.js', import.meta.url))

@@ -5,10 +5,10 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { bytes } from '../db/helpers.js'
-import { describeFailure, exploreWorkload, type CrashFailure } from './explore.js'
-import { LyingMemEnv, type Lies } from './broken-env.js'
-import { PrefixModel, type Write } from './model.js'
-import { DEFAULT_SHAPE, generateWorkload } from './workload.js'
+import { describeFailure, exploreWorkload, type CrashFailure } from '../../harness/crash/explore.js'
+import { LyingMemEnv, type Lies } from '../../harness/crash/broken-env.js'
+import { PrefixModel, type Write } from '../../harness/crash/model.js'
+import { DEFAULT_SHAPE, generateWorkload } from '../../harness/crash/workload.js'
 
 async function failuresWith (lies: Lies, seed: number): Promise<CrashFailure[]> {
   const failures: CrashFailure[] = []

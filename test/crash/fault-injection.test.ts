@@ -8,7 +8,7 @@
 // logs and so synced the older ones, a prefix of them); after deleting unsynced files all N2 are
 // there too. Reopening once more with no writes changes nothing.
 //
-// Then the same two resets at every sync point of the crash workloads (test/crash/explore.ts).
+// Then the same two resets at every sync point of the crash workloads (harness/crash/explore.ts).
 
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -17,8 +17,8 @@ import type { DBOptions } from '../../src/db/options.js'
 import { MemEnv, type CrashMode } from '../../src/env/mem-env.js'
 import { Random } from '../../src/util/random.js'
 import { bytes, hex, scan } from '../db/helpers.js'
-import { exploreWorkload } from './explore.js'
-import { DEFAULT_SHAPE, DIR, generateWorkload } from './workload.js'
+import { exploreWorkload } from '../../harness/crash/explore.js'
+import { DEFAULT_SHAPE, DIR, generateWorkload } from '../../harness/crash/workload.js'
 
 const VALUE_SIZE = 1000
 const MAX_VALUES = 2000

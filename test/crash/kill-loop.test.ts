@@ -14,7 +14,7 @@ import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import { runKillLoop } from '../../scripts/kill-loop.js'
 import {
   dataKey, diffAgainstModel, generateBatch, KillModel, latin1, MARKER, readMarker, toWriteBatch, KEY_SPACE
-} from './kill-shared.js'
+} from '../../harness/crash/kill-shared.js'
 
 const SEED = Number(process.env['SHALE_KILL_SEED'] ?? 20240607)
 const KILLS = Number(process.env['SHALE_KILLS'] ?? 100)

@@ -24,7 +24,7 @@ import { currentFileName, parseFileName } from '../../src/dbformat/filename.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import { LogWriter } from '../../src/log/writer.js'
 import { bytes, scan, str } from '../db/helpers.js'
-import { withVirtualTime } from './runner.js'
+import { withVirtualTime } from '../../harness/crash/runner.js'
 
 const DIR = '/db'
 /** An async hang (a promise that never settles) fails the test instead of stalling the run. */

@@ -4,13 +4,13 @@
 // CURRENT, and after a seeded tenth of its other calls. At each cut the disk loses power (and,
 // separately, the process is killed with nothing lost), the database is reopened, and its contents
 // must be the model after a prefix of the writes that holds every write that had to survive
-// (test/crash/explore.ts, bounds()).
+// (harness/crash/explore.ts, bounds()).
 
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { exploreWorkload } from './explore.js'
-import { exploreRecoveryCrashes } from './recovery-crash.js'
-import { DEFAULT_SHAPE, generateWorkload, type WorkloadShape } from './workload.js'
+import { exploreWorkload } from '../../harness/crash/explore.js'
+import { exploreRecoveryCrashes } from '../../harness/crash/recovery-crash.js'
+import { DEFAULT_SHAPE, generateWorkload, type WorkloadShape } from '../../harness/crash/workload.js'
 
 interface Case { seed: number, label: string, shape: WorkloadShape }
 

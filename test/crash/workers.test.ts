@@ -7,8 +7,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { jobCounts } from '../../src/db/background-jobs.js'
-import { exploreWithWorkers } from './explore.js'
-import { DEFAULT_SHAPE, generateWorkload } from './workload.js'
+import { exploreWithWorkers } from '../../harness/crash/explore.js'
+import { DEFAULT_SHAPE, generateWorkload } from '../../harness/crash/workload.js'
 
 const SEEDS = [1, 2, 3, 4, 21, 24]
 const POINTS = 40

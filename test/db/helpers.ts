@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DB } from '../../src/db/db.js'
+import { asPair, bytes, drain, hex, scan, str } from '../../harness/db/entries.js'
 import type { DBOptions } from '../../src/db/options.js'
-import type { DBIteratorHandle, Entry, IteratorOptions, Snapshot } from '../../src/db/api.js'
+import type { IteratorOptions, Snapshot } from '../../src/db/api.js'
 import { joinPath, writeFileSynced, type Env } from '../../src/env/env.js'
 import { MemEnv } from '../../src/env/mem-env.js'
 import { parseFileName, sstTableFileName, tableFileName } from '../../src/dbformat/filename.js'
@@ -22,6 +23,8 @@ import { VersionEdit, NUM_LEVELS, type FileMetaData } from '../../src/version/ve
 import { ShaleError } from '../../src/util/errors.js'
 import type { Random } from '../../src/util/random.js'
 
+export { asPair, bytes, drain, hex, scan, str }
+
 export { NUM_LEVELS }
 
 /** Where the in-memory databases live. */
@@ -30,19 +33,8 @@ export const DIR = '/db'
 // ---- Bytes and strings. Latin-1 maps every byte to one UTF-16 code unit of the same value, so
 // comparing such strings with < orders them exactly as the engine orders the bytes.
 
-export function bytes (s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s, 'latin1'))
-}
 
-export function str (b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
-}
 
-export function hex (b: Uint8Array | undefined): string {
-  if (b === undefined) return '(undefined)'
-  const h = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
-  return h.length > 80 ? `${h.slice(0, 80)}...(${b.length} bytes)` : h
-}
 
 /** LevelDB's test key: "key" and the number in six digits. */
 export function key (i: number): string {
@@ -123,23 +115,8 @@ export function assertCorruption (err: unknown, mustMention: string | undefined,
 // ---- Reading through the engine
 
 /** Every entry an iterator yields (closing it), as [key, value] byte pairs. */
-export function drain (it: DBIteratorHandle): Array<[Uint8Array, Uint8Array]> {
-  try {
-    return it.all().map(asPair)
-  } finally {
-    it.close()
-  }
-}
 
-export function scan (db: DB, options: IteratorOptions = {}): Array<[Uint8Array, Uint8Array]> {
-  return drain(db.iterator(options))
-}
 
-export function asPair (e: Entry): [Uint8Array, Uint8Array] {
-  const [k, v] = e
-  assert.ok(k instanceof Uint8Array && v instanceof Uint8Array, 'iterator entries hold a key and a value')
-  return [k, v]
-}
 
 export function levelCount (db: DB, level: number): number {
   const p = db.getProperty(`shale.num-files-at-level${level}`)

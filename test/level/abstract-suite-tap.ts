@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import { runScript, runtime, type Runtime } from '../runtimes/runtimes.js'
+import { runScript, runtime, type Runtime } from '../../harness/runtimes/runtimes.js'
 
 /** Assertions classic-level 3.0.0 passes with abstract-level 3.1.1 (measured with the runner's classic mode). */
 export const CLASSIC_LEVEL_ASSERTIONS = 5168

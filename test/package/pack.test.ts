@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { removeTempDir, tempDir } from '../db/helpers.js'
-import { runtime } from '../runtimes/runtimes.js'
+import { runtime } from '../../harness/runtimes/runtimes.js'
 
 /** dist/test/package/pack.test.js -> the repository root. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))

@@ -11,13 +11,13 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const TOP = /^(src|test|bench|scripts|doc|dist|\.ci)\/|^(README\.md|package\.json|LICENSE|tsconfig\.json)$/
+const TOP = /^(src|harness|test|bench|scripts|doc|dist|\.ci)\/|^(README\.md|package\.json|LICENSE|tsconfig\.json)$/
 
 /** The repository path a build-output path comes from; undefined for what a run writes under dist/. */
 function sourceOf (path: string): string | undefined {
   const cjs = /^dist\/cjs\/(.*)\.(js|d\.ts)$/.exec(path)
   if (cjs !== null) return `src/${cjs[1]!}.ts`
-  const built = /^dist\/((?:src|test|bench|scripts)\/.*)\.(js|d\.ts)$/.exec(path)
+  const built = /^dist\/((?:src|harness|test|bench|scripts)\/.*)\.(js|d\.ts)$/.exec(path)
   if (built !== null) return `${built[1]!}.ts`
   return path.startsWith('dist/') ? undefined : path
 }

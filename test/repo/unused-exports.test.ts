@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const FOLDERS = ['src', 'test', 'bench', 'scripts']
+const FOLDERS = ['src', 'harness', 'test', 'bench', 'scripts']
 /** Modules whose exports are the package's API or that run as programs. */
 const ENTRY_POINTS = new Set(['src/index.ts', 'src/sstable.ts', 'src/log.ts', 'src/testing.ts', 'src/cli/main.ts', 'src/db/job-worker.ts'])
 const WHOLE = '*'

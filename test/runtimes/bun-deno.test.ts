@@ -20,12 +20,12 @@ import { fileURLToPath } from 'node:url'
 import { ClassicLevel } from 'classic-level'
 import { runKillLoop } from '../../scripts/kill-loop.js'
 import { DB } from '../../src/db/db.js'
-import { KillModel } from '../crash/kill-shared.js'
+import { KillModel } from '../../harness/crash/kill-shared.js'
 import { assertSameEntries, errorCode, memoryTempDir, removeTempDir, tempDir } from '../db/helpers.js'
 import { readWithClassic, sortedModel, writeWithClassic } from '../interop/classic-fixture.js'
 import { readManifest } from '../interop/shale-pieces.js'
 import { checkSummary, runSuite } from '../level/abstract-suite-tap.js'
-import { runScript, runtime, type Runtime, type RuntimeName, type ScriptRun } from './runtimes.js'
+import { runScript, runtime, type Runtime, type RuntimeName, type ScriptRun } from '../../harness/runtimes/runtimes.js'
 
 const script = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url))
 const MODEL_SCRIPT = script('model-script.js')

@@ -2,7 +2,7 @@
 // and Deno run; classic-level's side runs in the Node test process.
 //
 //   <runtime> dist/test/runtimes/interop-script.js write <dir> <seed> <batches>
-//     Writes batches 1..<batches> of the kill loop's generator (test/crash/kill-shared.ts, so the
+//     Writes batches 1..<batches> of the kill loop's generator (harness/crash/kill-shared.ts, so the
 //     Node side can rebuild the model from the seed alone) with flush and compaction in workers,
 //     compacts part of the key space midway so that tables sit at several levels, leaves the
 //     last batches in the log, and closes. Last line: "result " and JSON with the job counts.
@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs'
 import process from 'node:process'
 import { jobCounts } from '../../src/db/background-jobs.js'
 import { DB } from '../../src/db/db.js'
-import { dataKey, generateBatch, KEY_SPACE, toWriteBatch } from '../crash/kill-shared.js'
+import { dataKey, generateBatch, KEY_SPACE, toWriteBatch } from '../../harness/crash/kill-shared.js'
 
 function hex (b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')

@@ -7,7 +7,7 @@
 import { DB } from '../../src/db/db.js'
 import { exploreCrashPoints, FaultEnv, type FileCall } from '../../src/env/fault-env.js'
 import { MemEnv, type CrashMode } from '../../src/env/mem-env.js'
-import { scan } from '../db/helpers.js'
+import { scan } from '../db/entries.js'
 import {
   assertSameCalls, bounds, checkRecovered, countWorkload, describeFailure, errorText, isSyncFamily, type CrashFailure
 } from './explore.js'

@@ -20,7 +20,7 @@ import { exploreCrashPoints, FaultEnv, type FileCall } from '../../src/env/fault
 import { MemEnv, type CrashMode } from '../../src/env/mem-env.js'
 import { currentFileName } from '../../src/dbformat/filename.js'
 import { Random } from '../../src/util/random.js'
-import { hex, scan, str } from '../db/helpers.js'
+import { hex, scan, str } from '../db/entries.js'
 import { describeDifference, PrefixModel, sameEntries } from './model.js'
 import { DIR, type Workload } from './workload.js'
 import { newTrace, runWorkload, type Trace } from './runner.js'

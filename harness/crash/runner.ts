@@ -1,4 +1,4 @@
-// Runs a crash workload (test/crash/workload.ts) on an Env. On a FaultEnv, in virtual time, it
+// Runs a crash workload (harness/crash/workload.ts) on an Env. On a FaultEnv, in virtual time, it
 // issues the same numbered file-system calls every time, which is what lets a crash test stop it
 // right after any one of them.
 //

@@ -10,7 +10,7 @@
 // into a passing test.
 
 import { hash } from '../../src/util/hash.js'
-import { bytes, hex, str } from '../db/helpers.js'
+import { bytes, hex, str } from '../db/entries.js'
 
 /** One user write as issued: a put, a delete, or a batch of them, applied atomically. */
 export type Mutation = { kind: 'put', key: Uint8Array, value: Uint8Array } | { kind: 'del', key: Uint8Array }

@@ -2,11 +2,11 @@
 // deletes and batches, with and without sync, some issued together so that they share one group
 // commit) between flushes, compactions of levels 0 and 1, a full compactRange, waits for
 // background compaction, snapshots and iterators held across all that, and a close and reopen.
-// test/crash/runner.ts runs it.
+// harness/crash/runner.ts runs it.
 
 import type { DBOptions } from '../../src/db/options.js'
 import { Random } from '../../src/util/random.js'
-import { bytes } from '../db/helpers.js'
+import { bytes } from '../db/entries.js'
 import type { Mutation, Write } from './model.js'
 
 export const DIR = '/db'

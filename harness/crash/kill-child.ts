@@ -1,5 +1,5 @@
 // The child of the SIGKILL crash loop (doc/crash-testing.md, "Process kills"). Started as
-// `node dist/test/crash/kill-child.js '<ChildParams as JSON>'`; it opens the database, checks that
+// `node dist/harness/crash/kill-child.js '<ChildParams as JSON>'`; it opens the database, checks that
 // the marker says start - 1, then writes batches start, start + 1, ... of the generator forever,
 // keeping up to `window` of them in flight, and reports each acknowledged one on stdout. It never
 // ends by itself except on an error, when its parent goes away, or after maxMillis: the parent
