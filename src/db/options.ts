@@ -44,6 +44,11 @@ export interface DBOptions {
    * deterministic (the exhaustive crash tests rely on that).
    */
   backgroundWorkers?: boolean
+  /**
+   * Open for reading only (doc/engine.md, "Read-only open"): no lock, no file written, no
+   * compaction; the logs are replayed into memory. The database must exist. Default false.
+   */
+  readOnly?: boolean
 }
 
 export interface ResolvedOptions {
@@ -61,6 +66,7 @@ export interface ResolvedOptions {
   maxManifestFileSize: number
   maxInfoLogFileSize: number
   backgroundWorkers: boolean
+  readOnly: boolean
 }
 
 function numberOption (options: DBOptions, name: keyof DBOptions, fallback: number, min: number, max: number): number {
@@ -89,9 +95,13 @@ const GiB = 1024 * MiB
  * through tables and compaction.
  */
 export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
+  const readOnly = booleanOption(options, 'readOnly', false)
+  const errorIfExists = booleanOption(options, 'errorIfExists', false)
+  // A read-only open needs an existing database, so the two together could never succeed.
+  if (readOnly && errorIfExists) throw invalidArgument('options readOnly and errorIfExists cannot both be true')
   return {
     createIfMissing: booleanOption(options, 'createIfMissing', true),
-    errorIfExists: booleanOption(options, 'errorIfExists', false),
+    errorIfExists,
     paranoidChecks: booleanOption(options, 'paranoidChecks', false),
     compression: booleanOption(options, 'compression', true) ? 'snappy' : 'none',
     cacheSize: numberOption(options, 'cacheSize', 8 * MiB, 0, Number.MAX_SAFE_INTEGER),
@@ -103,7 +113,8 @@ export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
     bloomBitsPerKey: numberOption(options, 'bloomBitsPerKey', 10, 0, 1000),
     maxManifestFileSize: numberOption(options, 'maxManifestFileSize', 64 * MiB, 1 * KiB, Number.MAX_SAFE_INTEGER),
     maxInfoLogFileSize: infoLogSize(options),
-    backgroundWorkers: booleanOption(options, 'backgroundWorkers', true)
+    backgroundWorkers: booleanOption(options, 'backgroundWorkers', true),
+    readOnly
   }
 }
 
