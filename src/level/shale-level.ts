@@ -17,6 +17,7 @@ import type {
 } from 'abstract-level'
 import { DB } from '../db/db.js'
 import type { DBOptions } from '../db/options.js'
+import { readOnlyError } from '../db/read-only.js'
 import type { Env } from '../env/env.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
 import { ShaleError } from '../util/errors.js'
@@ -27,7 +28,10 @@ import {
 } from './iterator.js'
 import { engineSnapshotOf, ShaleSnapshot } from './snapshot.js'
 
-/** The engine's tuning options, with classic-level's names (README "Options"). */
+/**
+ * The engine's options, with classic-level's names (README "Options"), and `readOnly`: open
+ * without the lock and write nothing; every write then fails with LEVEL_READONLY.
+ */
 export type ShaleEngineOptions = Omit<DBOptions, 'createIfMissing' | 'errorIfExists'>
 
 /** Options for db.open() (and the constructor): abstract-level's plus the engine's. */
@@ -55,7 +59,7 @@ export interface ShaleWriteOptions {
 const ENGINE_OPTION_NAMES = [
   'env', 'createIfMissing', 'errorIfExists', 'paranoidChecks', 'compression', 'cacheSize', 'writeBufferSize',
   'blockSize', 'maxOpenFiles', 'blockRestartInterval', 'maxFileSize', 'bloomBitsPerKey', 'maxManifestFileSize',
-  'maxInfoLogFileSize', 'backgroundWorkers'
+  'maxInfoLogFileSize', 'backgroundWorkers', 'readOnly'
 ] as const satisfies ReadonlyArray<keyof DBOptions>
 
 /** Entries deleted per engine batch by clear(). */
@@ -240,7 +244,8 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (arguments.length === 0) return super.batch()
     const ops = operations as AbstractBatchOperation<this, KDefault, VDefault>[]
     if (!Array.isArray(operations) || !this.#direct(options)) return super.batch(ops, options as AbstractBatchOptions<KDefault, VDefault>)
-    if (operations.length === 0) return Promise.resolve()
+    // Even an empty batch is refused on a read-only database: the caller meant to write.
+    if (operations.length === 0) return this.engine.readOnly ? Promise.reject(readOnlyError('batch')) : Promise.resolve()
     const batch = new WriteBatch()
     try {
       for (let i = 0; i < operations.length; i++) {
@@ -314,6 +319,8 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
    */
   protected async _clear (options: PrivateClearOptions): Promise<void> {
     const engine = this.engine
+    // Refused before looking: a clear of an empty range on a read-only database fails too.
+    if (engine.readOnly) throw readOnlyError('clear')
     const it = engine.iterator(engineIteratorOptions({ ...options, keys: true, values: false }, true, false, true))
     try {
       for (;;) {
