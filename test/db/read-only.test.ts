@@ -10,6 +10,7 @@ import { DB } from '../../src/db/db.js'
 import type { DBOptions } from '../../src/db/options.js'
 import { manifestStamp } from '../../src/db/read-only.js'
 import { manifestFileName } from '../../src/dbformat/filename.js'
+import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import type { Env, FileLock, FileOp, RandomAccessFile, SequentialFile, WritableFile } from '../../src/env/env.js'
 import { FaultEnv } from '../../src/env/fault-env.js'
 import { MemEnv } from '../../src/env/mem-env.js'
@@ -137,11 +138,10 @@ describe('read-only open', () => {
     const writes: Array<[string, () => Promise<unknown>]> = [
       ['put', () => db.put(bytes('a'), bytes('b'))],
       ['del', () => db.del(bytes(key(1)))],
-      ['write', async () => {
-        const { WriteBatch } = await import('../../src/dbformat/write-batch.js')
+      ['write', () => {
         const batch = new WriteBatch()
         batch.put(bytes('a'), bytes('b'))
-        return await db.write(batch)
+        return db.write(batch)
       }],
       ['flush', () => db.flush()],
       ['compactRange', () => db.compactRange()],
