@@ -4,20 +4,13 @@
 
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmodSync, readdirSync, statSync } from 'node:fs'
+import { chmodSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DB } from '../../src/db/db.js'
+import { dirState } from '../db/helpers.js'
 import { key, makeEngineDb, removeDir, shale, shaleJson, sorted, tempDir } from './helpers.js'
 
 const enc = new TextEncoder()
-
-/** Names, sizes and modification times: what any write, even root's, would change. */
-function dirState (dir: string): string[] {
-  return readdirSync(dir).sort().map((name) => {
-    const s = statSync(join(dir, name))
-    return `${name} ${s.size} ${s.mtimeMs}`
-  })
-}
 
 describe('get and scan open read-only', () => {
   let base: string

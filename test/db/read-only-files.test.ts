@@ -16,15 +16,7 @@ import { NodeEnv } from '../../src/env/node-env.js'
 import { TABLE_CACHE_RESERVED_FILES } from '../../src/version/policy.js'
 import { sortedModel, writeWithClassic } from '../interop/classic-fixture.js'
 import { LineChild } from '../env/line-child.js'
-import { assertSameEntries, bytes, key, memoryTempDir, removeTempDir, scan, str, tempDir } from './helpers.js'
-
-/** Every entry of `dir` with its size and modification time: what any write would change. */
-function dirState (dir: string): string[] {
-  return readdirSync(dir).sort().map((name) => {
-    const s = statSync(join(dir, name))
-    return `${name} ${s.size} ${s.mtimeMs}`
-  })
-}
+import { assertSameEntries, bytes, dirState, key, memoryTempDir, removeTempDir, scan, str, tempDir } from './helpers.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const dbUrl = pathToFileURL(join(here, '..', '..', 'src', 'db', 'db.js')).href

@@ -6,17 +6,11 @@
 
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, statSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { ShaleLevel } from '../../src/index.js'
+import { dirState } from '../db/helpers.js'
 import { padded, rejectsWithCode, removeDir, tempDir } from './helpers.js'
-
-function dirState (dir: string): string[] {
-  return readdirSync(dir).sort().map((name) => {
-    const s = statSync(join(dir, name))
-    return `${name} ${s.size} ${s.mtimeMs}`
-  })
-}
 
 async function writeDb (dir: string, n: number): Promise<void> {
   const db = new ShaleLevel<string, string>(dir, { writeBufferSize: 4096 })
