@@ -100,6 +100,7 @@ describe('read-only open', () => {
     const before = mem.dumpFiles()
     const logs = [...before].filter(([path, content]) => path.endsWith('.log') && content.length > 0)
     assert.ok(logs.length > 0, 'the last writes are only in a log')
+    assert.ok(before.has(`${DIR}/LOG`), 'the writer\'s info log is there, to be left alone')
 
     const env = refusingEnv(mem)
     // A 1 KiB write buffer: the replayed log is larger, and still nothing may be flushed.
