@@ -29,7 +29,8 @@ export const QUIET_OPTION: OptionSpec = { name: 'quiet', short: 'q', type: 'bool
 
 /**
  * Opens the database at `dir`, which must exist: opening a missing one would create the directory
- * (LevelDB does so even without createIfMissing), which a read command must not do.
+ * (LevelDB does so even without createIfMissing), which a read command must not do. get and scan
+ * pass readOnly: no lock, nothing written.
  */
 export async function openExisting (ctx: Context, dir: string, options: DBOptions = {}): Promise<DB> {
   if (!ctx.env.fileExists(currentFileName(dir))) {

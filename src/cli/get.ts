@@ -1,5 +1,6 @@
-// `shale get <dir> <key>`: one value. The database is opened as any program would open it (the
-// lock is taken and the logs are replayed), so it must not be open elsewhere.
+// `shale get <dir> <key>`: one value. The database is opened read-only (no lock, nothing written,
+// the logs replayed into memory), so it works on read-only media and on a database another
+// process holds, showing the state at the moment it opened.
 
 import { flag, type ParsedArgs } from './args.js'
 import { ENCODING_OPTIONS, encodingsOf, formatBytes, parseBytes } from './codec.js'
@@ -11,7 +12,9 @@ export const get: Command = {
     name: 'get',
     summary: 'Print the value of one key.',
     description: 'Exits 1 when the key is not found (with --json, {"found": false} is printed too), so that\n' +
-      'scripts can test for a key; a value is printed in the value encoding, followed by a newline.',
+      'scripts can test for a key; a value is printed in the value encoding, followed by a newline.\n' +
+      'Opens the database read-only: no lock is taken and nothing is written, so it works on read-only\n' +
+      'media and while another process has the database open (it then sees the state at that moment).',
     positionals: [
       { name: 'dir', required: true, description: 'database directory' },
       { name: 'key', required: true, description: 'the key (auto: 0x-prefixed hex, else UTF-8)' }
@@ -24,7 +27,7 @@ export const get: Command = {
     const [dir, keyArg] = args.positionals as [string, string]
     const { key: keyEnc, value: valueEnc } = encodingsOf(args)
     const key = parseBytes(keyArg, keyEnc, 'key')
-    const db = await openExisting(ctx, dir)
+    const db = await openExisting(ctx, dir, { readOnly: true })
     let value: Uint8Array | undefined
     try {
       value = await db.get(key)

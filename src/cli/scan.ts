@@ -1,5 +1,6 @@
 // `shale scan <dir>`: entries in key order (or reverse) over a range, with a limit. Text output is
-// one "key<TAB>value" line per entry, ready for cut and awk; --json streams one JSON array.
+// one "key<TAB>value" line per entry, ready for cut and awk; --json streams one JSON array. The
+// database is opened read-only, as for get.
 
 import type { IteratorOptions } from '../db/api.js'
 import { flag, integerOption, type ParsedArgs, stringOption, UsageError } from './args.js'
@@ -24,7 +25,9 @@ export const scan: Command = {
     name: 'scan',
     summary: 'Print entries in key order over a range, with a limit, optionally in reverse.',
     description: 'Bounds are keys in the key encoding. --start/--end are --gte/--lt; --prefix selects the keys\n' +
-      'that start with the given bytes. Output: one "key<TAB>value" line per entry, or a JSON array.',
+      'that start with the given bytes. Output: one "key<TAB>value" line per entry, or a JSON array.\n' +
+      'Opens the database read-only: no lock is taken and nothing is written, so it works on read-only\n' +
+      'media and while another process has the database open (it then sees the state at that moment).',
     positionals: [{ name: 'dir', required: true, description: 'database directory' }],
     options: [
       { name: 'gte', type: 'string', valueName: 'K', description: 'keys >= K' },
@@ -86,7 +89,7 @@ export const scan: Command = {
     const json = flag(args, 'json')
     const array = json && !countOnly ? new JsonArrayWriter(out) : undefined
     let count = 0
-    const db = await openExisting(ctx, dir)
+    const db = await openExisting(ctx, dir, { readOnly: true })
     try {
       const it = db.iterator(options)
       try {

@@ -5,6 +5,9 @@
 // log before the memtable; a full memtable becomes immutable behind a new log and is flushed to a
 // table by a background step; compactions run one at a time in another. Reads pin what they read
 // (memtables and a ref-counted Version) so files can change under them.
+//
+// Opened with readOnly, it writes nothing at all: the open recovers the state into memory
+// (openReadOnly), every write fails with LEVEL_READONLY, and no background work ever starts.
 
 import type { DBOptions, ResolvedOptions } from './options.js'
 import { resolveOptions, tableWriteOptions } from './options.js'
@@ -13,6 +16,7 @@ import { SnapshotList, snapshotSequence } from './snapshots.js'
 import { formatStats, newLevelStats, type LevelStats } from './properties.js'
 import { recoverLogs } from './recovery.js'
 import { deleteObsoleteFiles } from './obsolete-files.js'
+import { manifestStamp, READ_ONLY_ATTEMPTS, readOnlyError, retryPauseMs } from './read-only.js'
 import { destroyDB } from './destroy.js'
 import { repairDB } from './repair.js'
 import { pinState, writeCheckpoint, type CheckpointResult, type PinnedState } from './checkpoint.js'
@@ -68,6 +72,8 @@ const SYNC_INLINE_MAX_MS = 1
 
 export class DB {
   readonly location: string
+  /** Opened with readOnly: no file is ever written (doc/engine.md, "Read-only open"). */
+  readonly readOnly: boolean
   private readonly env: Env
   private readonly options: ResolvedOptions
   private readonly icmp = new InternalKeyComparator()
@@ -118,6 +124,7 @@ export class DB {
     this.location = location
     this.env = env
     this.options = options
+    this.readOnly = options.readOnly
     this.tableOptions = tableWriteOptions(options)
     this.jobs = options.backgroundWorkers ? workerJobs : inlineJobs
     this.blockCache = new LruCache<BlockCacheKey, Block>(options.cacheSize)
@@ -147,7 +154,10 @@ export class DB {
   // ---------------------------------------------------------------------------------------------
   // Open, close, destroy
 
-  /** Opens (or creates) the database at `location`: lock, recover, replay logs, clean up. */
+  /**
+   * Opens (or creates) the database at `location`: lock, recover, replay logs, clean up. With
+   * readOnly: recover and replay into memory, and nothing else.
+   */
   static async open (location: string, options?: DBOptions | null): Promise<DB> {
     options ??= {}
     if (typeof location !== 'string' || location === '') throw invalidArgument('location must be a non-empty string')
@@ -156,7 +166,11 @@ export class DB {
     const db = new DB(location, env, resolved)
     const started = performance.now()
     try {
-      await db.recover()
+      // The one place where the two kinds of open part. A read-only open takes no lock, writes no
+      // file of any kind (its info log stays InfoLog.none(): no LOG) and starts no background
+      // work; everything a writable open adds to the directory belongs in recover().
+      if (db.readOnly) await db.openReadOnly()
+      else await db.recover()
     } catch (err) {
       db.infoLog.log(`Open failed: ${describeError(err)}`)
       db.releaseResources()
@@ -206,52 +220,8 @@ export class DB {
     }
     this.startInfoLog(!exists)
     if (!exists) VersionSet.createNew(env, location, this.icmp)
-    this.versions.recover()
-    const v = this.versions
-    this.infoLog.log(`Recovered ${baseName(manifestFileName(location, v.manifestFileNumber))}: log number ${v.logNumber}, ` +
-      `previous log ${v.prevLogNumber}, last sequence ${v.lastSequence}, files per level ${this.filesPerLevel()}`)
-
-    // Every file the recovered Version names must exist; any LevelDB name with that number counts.
-    const children = env.getChildren(location)
-    const expected = new Set<number>()
-    this.versions.addLiveFiles(expected)
-    const logs: number[] = []
-    for (const name of children) {
-      const parsed = parseFileName(name)
-      if (parsed === undefined) continue
-      expected.delete(parsed.number)
-      if (parsed.type === 'log' && (parsed.number >= this.versions.logNumber || parsed.number === this.versions.prevLogNumber)) {
-        logs.push(parsed.number)
-      }
-    }
-    if (expected.size > 0) {
-      const first = [...expected].sort((a, b) => a - b)[0]!
-      throw corruption(`${expected.size} missing files; e.g. ${tableFileName(location, first)}`)
-    }
-
-    // Replay logs newer than the MANIFEST into level-0 tables.
-    logs.sort((a, b) => a - b)
     const edit = new VersionEdit()
-    const maxSequence = recoverLogs({
-      env,
-      location,
-      logs,
-      paranoidChecks: this.options.paranoidChecks,
-      writeBufferSize: this.options.writeBufferSize,
-      newMemTable: () => this.newMemTable(),
-      flush: (mem) => {
-        const bytes = mem.approximateMemoryUsage()
-        const out = this.writeLevel0TableNow(mem)
-        if (out !== undefined) edit.addFile(out.level, out.file)
-        if (out !== undefined) this.infoLog.log(`Recovery flushed a memtable of ${bytes} bytes to table ${describeFiles([out.file])} at level 0`)
-      },
-      markFileNumberUsed: (n) => { this.versions.markFileNumberUsed(n) },
-      onDropped: (file, bytes, reason) => { this.infoLog.log(`Recovery dropped ${bytes} bytes of ${baseName(file)}: ${reason}`) },
-      onReplayed: (file, records, last) => {
-        this.infoLog.log(`Replayed ${baseName(file)}: ${records} records${records > 0 ? `, last sequence ${last}` : ''}`)
-      }
-    })
-    if (maxSequence > this.versions.lastSequence) this.versions.lastSequence = maxSequence
+    this.recoverState(edit)
 
     this.openNewLog()
     edit.prevLogNumber = 0
@@ -260,6 +230,123 @@ export class DB {
     for (const f of edit.newFiles) this.pendingOutputs.delete(f.file.number)
     this.removeObsoleteFiles()
     this.maybeScheduleCompaction()
+  }
+
+  /**
+   * A read-only open: the state CURRENT and the MANIFEST describe, with the live logs replayed
+   * into the memtable, where they stay. Another process may hold the database and write to it
+   * meanwhile (recoverState says why what it reads is still a consistent state); an edit of that
+   * writer may delete a MANIFEST, log or table after this open found it and before it opened it.
+   * Such a failure is retried when the MANIFEST's stamp (read-only.ts) shows that the database
+   * changed during the attempt; any other failure is the open's error.
+   */
+  private async openReadOnly (): Promise<void> {
+    const { env, location } = this
+    if (!env.fileExists(currentFileName(location))) {
+      throw invalidArgument(`${location}: there is no database here (no CURRENT file), and a read-only open creates none`)
+    }
+    for (let attempt = 1; ; attempt++) {
+      const before = manifestStamp(env, location)
+      try {
+        this.recoverState(undefined)
+        return
+      } catch (err) {
+        if (attempt === READ_ONLY_ATTEMPTS || manifestStamp(env, location) === before) throw err
+      }
+      // Start over from nothing: the memtable and the files of this attempt go.
+      this.tableCache.close()
+      this.mem = this.newMemTable()
+      await new Promise((resolve) => setTimeout(resolve, retryPauseMs(attempt + 1)))
+    }
+  }
+
+  /** Opens the current Version's table files, level 0 first, as many as the table cache holds. */
+  private pinTables (): void {
+    let room = this.tableCache.capacity
+    for (const files of this.versions.current.files) {
+      for (const f of files) {
+        if (room-- <= 0) return
+        this.tableCache.pinFile(f.number)
+      }
+    }
+  }
+
+  /**
+   * What both opens do: recover the VersionSet from the MANIFEST, check that every file it names
+   * is there, and replay the live logs, into level-0 tables added to `edit`, or, for a read-only
+   * open (no edit), into the memtable; a read-only open also pins the tables' files (pinTables).
+   *
+   * The logs come from a listing taken before the MANIFEST is read, the tables are checked
+   * against one taken after it. For a writable open, which holds the lock, the two are the same.
+   * A read-only open may have a writer at work beside it, and this order is what makes its view
+   * a consistent state: a log the writer creates after the first listing is newer than every log
+   * listed, so leaving it out leaves out only the latest writes; and a log the MANIFEST still
+   * needs cannot have been deleted before that listing, since the writer deletes a log only once
+   * an edit that retires it is in the MANIFEST. A file deleted after being listed fails the open,
+   * which openReadOnly retries.
+   */
+  private recoverState (edit: VersionEdit | undefined): void {
+    const { env, location } = this
+    const listed = env.getChildren(location)
+    this.versions.recover()
+    const readOnly = edit === undefined
+    const v = this.versions
+    this.infoLog.log(`Recovered ${baseName(manifestFileName(location, v.manifestFileNumber))}: log number ${v.logNumber}, ` +
+      `previous log ${v.prevLogNumber}, last sequence ${v.lastSequence}, files per level ${this.filesPerLevel()}`)
+
+    // Every table the recovered Version names must exist; any LevelDB name with that number counts.
+    const expected = new Set<number>()
+    this.versions.addLiveFiles(expected)
+    const logs: number[] = []
+    for (const name of listed) {
+      const parsed = parseFileName(name)
+      if (parsed === undefined) continue
+      if (!readOnly) expected.delete(parsed.number)
+      if (parsed.type === 'log' && (parsed.number >= this.versions.logNumber || parsed.number === this.versions.prevLogNumber)) {
+        logs.push(parsed.number)
+      }
+    }
+    if (readOnly) {
+      for (const name of env.getChildren(location)) {
+        const parsed = parseFileName(name)
+        if (parsed !== undefined) expected.delete(parsed.number)
+      }
+    }
+    if (expected.size > 0) {
+      const first = [...expected].sort((a, b) => a - b)[0]!
+      throw corruption(`${expected.size} missing files; e.g. ${tableFileName(location, first)}`)
+    }
+
+    // Replay logs newer than the MANIFEST.
+    logs.sort((a, b) => a - b)
+    const replay = {
+      env,
+      location,
+      logs,
+      paranoidChecks: this.options.paranoidChecks,
+      writeBufferSize: this.options.writeBufferSize,
+      newMemTable: () => this.newMemTable(),
+      markFileNumberUsed: (n: number) => { this.versions.markFileNumberUsed(n) },
+      onDropped: (file: string, bytes: number, reason: string) => {
+        this.infoLog.log(`Recovery dropped ${bytes} bytes of ${baseName(file)}: ${reason}`)
+      },
+      onReplayed: (file: string, records: number, last: number) => {
+        this.infoLog.log(`Replayed ${baseName(file)}: ${records} records${records > 0 ? `, last sequence ${last}` : ''}`)
+      }
+    }
+    if (readOnly) this.pinTables()
+    const maxSequence = edit === undefined
+      ? recoverLogs({ ...replay, into: this.mem })
+      : recoverLogs({
+        ...replay,
+        flush: (mem) => {
+          const bytes = mem.approximateMemoryUsage()
+          const out = this.writeLevel0TableNow(mem)
+          if (out !== undefined) edit.addFile(out.level, out.file)
+          if (out !== undefined) this.infoLog.log(`Recovery flushed a memtable of ${bytes} bytes to table ${describeFiles([out.file])} at level 0`)
+        }
+      })
+    if (maxSequence > this.versions.lastSequence) this.versions.lastSequence = maxSequence
   }
 
   /** Deletes every LevelDB file of a closed database and the directory if it is then empty. */
@@ -312,6 +399,12 @@ export class DB {
     if (this.closing) throw new ShaleError('LEVEL_DATABASE_NOT_OPEN', 'database is not open')
   }
 
+  /** For every call that would write: the database must be open, and not read-only. */
+  private checkWritable (operation: string): void {
+    this.checkOpen()
+    if (this.readOnly) throw readOnlyError(operation)
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Writes
 
@@ -336,7 +429,7 @@ export class DB {
       // Checked before anything is queued: a bad argument fails only its own write.
       checkKey(key)
       if (isPut) checkValue(value)
-      this.checkOpen()
+      this.checkWritable(isPut ? 'put' : 'del')
     } catch (err) {
       return Promise.reject(err)
     }
@@ -368,7 +461,7 @@ export class DB {
   write (batch: WriteBatch, options?: WriteOptions | null): Promise<void> {
     try {
       options ??= {}
-      this.checkOpen()
+      this.checkWritable('write')
       if (!(batch instanceof WriteBatch)) throw invalidArgument('write() takes a WriteBatch')
     } catch (err) {
       return Promise.reject(err)
@@ -726,7 +819,7 @@ export class DB {
 
   /** Flushes the memtable to a table and waits for it (LevelDB's TEST_CompactMemTable). */
   async flush (): Promise<void> {
-    this.checkOpen()
+    this.checkWritable('flush')
     await this.enqueue(undefined, false)
     while (this.imm !== undefined && this.bgError === undefined) {
       this.maybeScheduleFlush()
@@ -737,7 +830,7 @@ export class DB {
 
   /** Flushes the memtable and compacts every level over [start, end] (undefined: unbounded). */
   async compactRange (start?: Uint8Array, end?: Uint8Array): Promise<void> {
-    this.checkOpen()
+    this.checkWritable('compactRange')
     if (start !== undefined) checkKey(start)
     if (end !== undefined) checkKey(end)
     await this.flush()
@@ -751,7 +844,7 @@ export class DB {
 
   /** Compacts one level's files overlapping [start, end] into the next (LevelDB's TEST_CompactRange). */
   async compactLevel (level: number, start?: Uint8Array, end?: Uint8Array): Promise<void> {
-    this.checkOpen()
+    this.checkWritable('compactLevel')
     if (!Number.isInteger(level) || level < 0 || level >= NUM_LEVELS - 1) throw invalidArgument(`cannot compact level ${level}`)
     const manual: ManualCompaction = {
       level,
@@ -796,7 +889,7 @@ export class DB {
   /** Waits until no write, flush or compaction is pending or running (or a background error stops them). */
   async waitForIdle (): Promise<void> {
     for (;;) {
-      if (this.bgError !== undefined || this.closed) return
+      if (this.bgError !== undefined || this.closed || this.readOnly) return
       this.maybeScheduleCompaction()
       const busy = this.writing || this.writers.length > 0 || this.imm !== undefined ||
         this.flushRunning !== undefined || this.compactionScheduled || this.compactionRunning ||
@@ -910,7 +1003,7 @@ export class DB {
   }
 
   private maybeScheduleCompaction (): void {
-    if (this.compactionScheduled || this.closing || this.bgError !== undefined) return
+    if (this.readOnly || this.compactionScheduled || this.closing || this.bgError !== undefined) return
     if (this.imm !== undefined) this.maybeScheduleFlush()
     if (!this.versions.needsCompaction()) return
     this.compactionScheduled = true
@@ -983,7 +1076,7 @@ export class DB {
    * when the files may be ahead of what the MANIFEST says.
    */
   private removeObsoleteFiles (): void {
-    if (this.bgError !== undefined || this.lock === undefined) return
+    if (this.readOnly || this.bgError !== undefined || this.lock === undefined) return
     const live = new Set(this.pendingOutputs)
     this.versions.addLiveFiles(live)
     const deleted = deleteObsoleteFiles(this.env, this.location, {

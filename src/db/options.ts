@@ -45,6 +45,11 @@ export interface DBOptions {
    * deterministic (the exhaustive crash tests rely on that).
    */
   backgroundWorkers?: boolean
+  /**
+   * Open for reading only (doc/engine.md, "Read-only open"): no lock, no file written, no
+   * compaction; the logs are replayed into memory. The database must exist. Default false.
+   */
+  readOnly?: boolean
 }
 
 export interface ResolvedOptions {
@@ -62,6 +67,7 @@ export interface ResolvedOptions {
   maxManifestFileSize: number
   maxInfoLogFileSize: number
   backgroundWorkers: boolean
+  readOnly: boolean
 }
 
 const KiB = 1024
@@ -118,9 +124,13 @@ function booleanOption (options: DBOptions, name: keyof DBOptions, fallback: boo
 
 /** Fills in defaults and clips numbers to the ranges of NUMBER_OPTIONS. Values of the wrong type are rejected. */
 export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
+  const readOnly = booleanOption(options, 'readOnly', false)
+  const errorIfExists = booleanOption(options, 'errorIfExists', false)
+  // A read-only open needs an existing database, so the two together could never succeed.
+  if (readOnly && errorIfExists) throw invalidArgument('options readOnly and errorIfExists cannot both be true')
   return {
     createIfMissing: booleanOption(options, 'createIfMissing', true),
-    errorIfExists: booleanOption(options, 'errorIfExists', false),
+    errorIfExists,
     paranoidChecks: booleanOption(options, 'paranoidChecks', false),
     compression: booleanOption(options, 'compression', true) ? 'snappy' : 'none',
     cacheSize: numberOption(options, 'cacheSize'),
@@ -132,7 +142,8 @@ export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
     bloomBitsPerKey: numberOption(options, 'bloomBitsPerKey'),
     maxManifestFileSize: numberOption(options, 'maxManifestFileSize'),
     maxInfoLogFileSize: infoLogSize(options),
-    backgroundWorkers: booleanOption(options, 'backgroundWorkers', true)
+    backgroundWorkers: booleanOption(options, 'backgroundWorkers', true),
+    readOnly
   }
 }
 

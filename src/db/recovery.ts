@@ -2,7 +2,8 @@
 // newer than the MANIFEST goes into a memtable, which is flushed to a level-0 table whenever it
 // fills and at the end of each log. A torn tail is the normal trace of a crash and is dropped
 // silently by the log reader; real damage is skipped and reported, or fails the open when
-// paranoidChecks is on.
+// paranoidChecks is on. A read-only open writes no table: it gives one memtable that takes every
+// log and is never flushed.
 
 import type { Env, SequentialFile } from '../env/env.js'
 import { LogReader } from '../log/reader.js'
@@ -11,7 +12,7 @@ import { WriteBatch, WRITE_BATCH_HEADER_SIZE } from '../dbformat/write-batch.js'
 import type { MemTable } from '../memtable/memtable.js'
 import { corruption, isCorruption, withFile } from '../util/errors.js'
 
-interface LogRecoveryOptions {
+interface LogRecoveryCommon {
   env: Env
   location: string
   /** Log numbers to replay, ascending. */
@@ -19,8 +20,6 @@ interface LogRecoveryOptions {
   paranoidChecks: boolean
   writeBufferSize: number
   newMemTable: () => MemTable
-  /** Writes a memtable to a level-0 table and records it in the open's VersionEdit. */
-  flush: (mem: MemTable) => void
   markFileNumberUsed: (n: number) => void
   /** Opens a log for reading; default env.newSequentialFile (repair reads through a salvaging file). */
   openLog?: (path: string) => SequentialFile
@@ -29,6 +28,13 @@ interface LogRecoveryOptions {
   /** Told when a log has been replayed: its records and the largest sequence in it (0 if none). */
   onReplayed?: (file: string, records: number, lastSequence: number) => void
 }
+
+export type LogRecoveryOptions = LogRecoveryCommon & (
+  /** Writes a memtable to a level-0 table and records it in the open's VersionEdit. */
+  | { flush: (mem: MemTable) => void, into?: undefined }
+  /** A read-only open's memtable: every log goes into it, whatever its size, and nothing is flushed. */
+  | { into: MemTable, flush?: undefined }
+)
 
 /** Replays the logs; returns the largest sequence number seen (0 if none). */
 export function recoverLogs (o: LogRecoveryOptions): number {
@@ -48,7 +54,8 @@ export function recoverLogs (o: LogRecoveryOptions): number {
         }
       }
     })
-    let mem = o.newMemTable()
+    const flush = o.flush
+    let mem = o.into ?? o.newMemTable()
     let records = 0
     let logLast = 0
     try {
@@ -72,15 +79,15 @@ export function recoverLogs (o: LogRecoveryOptions): number {
           if (o.paranoidChecks || !isCorruption(err)) throw withFile(err, path, reader.lastRecordOffset)
           o.onDropped?.(path, record.length, (err as Error).message)
         }
-        if (mem.approximateMemoryUsage() > o.writeBufferSize) {
-          o.flush(mem)
+        if (flush !== undefined && mem.approximateMemoryUsage() > o.writeBufferSize) {
+          flush(mem)
           mem = o.newMemTable()
         }
       }
     } finally {
       file.close()
     }
-    if (mem.size > 0) o.flush(mem)
+    if (flush !== undefined && mem.size > 0) flush(mem)
     o.onReplayed?.(path, records, logLast)
   }
   return maxSequence

@@ -18,6 +18,7 @@ import type {
 import { DB } from '../db/db.js'
 import type { DBOptions } from '../db/options.js'
 import { ENGINE_OF, type CheckpointResult } from '../db/checkpoint.js'
+import { readOnlyError } from '../db/read-only.js'
 import type { Env } from '../env/env.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
 import { ShaleError } from '../util/errors.js'
@@ -32,7 +33,10 @@ import { nodeTransport } from './remote/node-transport.js'
 import type { RemoteDatabase } from './remote/remote-database.js'
 import { openSharedDatabase, type ShaleShareOptions } from './remote/open-shared.js'
 
-/** The engine's tuning options, with classic-level's names (README "Options"). */
+/**
+ * The engine's options, with classic-level's names (README "Options"), and `readOnly`: open
+ * without the lock and write nothing; every write then fails with LEVEL_READONLY.
+ */
 export type ShaleEngineOptions = Omit<DBOptions, 'createIfMissing' | 'errorIfExists'>
 
 /** Options for db.open() (and the constructor): abstract-level's plus the engine's. */
@@ -60,7 +64,7 @@ export interface ShaleWriteOptions {
 const ENGINE_OPTION_NAMES = [
   'env', 'createIfMissing', 'errorIfExists', 'paranoidChecks', 'compression', 'cacheSize', 'writeBufferSize',
   'blockSize', 'maxOpenFiles', 'blockRestartInterval', 'maxFileSize', 'bloomBitsPerKey', 'maxManifestFileSize',
-  'maxInfoLogFileSize', 'backgroundWorkers'
+  'maxInfoLogFileSize', 'backgroundWorkers', 'readOnly'
 ] as const satisfies ReadonlyArray<keyof DBOptions>
 
 type Format = string | Uint8Array
@@ -122,7 +126,8 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     for (const name of ENGINE_OPTION_NAMES) {
       if (options[name] !== undefined) engineOptions[name] = options[name]
     }
-    if (options.multithreading === true && options.env === undefined) {
+    // A read-only open takes no lock, so every thread can have its own: nothing to share.
+    if (options.multithreading === true && options.env === undefined && options.readOnly !== true) {
       const shared = await openSharedDatabase(this.#location, engineOptions as DBOptions, nodeTransport)
       this.#engine = shared.engine
       this.#release = shared.release
@@ -265,7 +270,8 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (arguments.length === 0) return super.batch()
     const ops = operations as AbstractBatchOperation<this, KDefault, VDefault>[]
     if (!Array.isArray(operations) || !this.#direct(options)) return super.batch(ops, options as AbstractBatchOptions<KDefault, VDefault>)
-    if (operations.length === 0) return Promise.resolve()
+    // Even an empty batch is refused on a read-only database: the caller meant to write.
+    if (operations.length === 0) return this.engine.readOnly ? Promise.reject(readOnlyError('batch')) : Promise.resolve()
     const batch = new WriteBatch()
     try {
       for (let i = 0; i < operations.length; i++) {
@@ -339,6 +345,8 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   /** Deletes a range (clear.ts says how). */
   protected async _clear (options: PrivateClearOptions): Promise<void> {
     if (this.#remote !== undefined) return await this.#remote.clear(options)
+    // Refused before looking: a clear of an empty range on a read-only database fails too.
+    if (this.engine.readOnly) throw readOnlyError('clear')
     await clearRange(this.engine, engineIteratorOptions({ ...options, keys: true, values: false }, true, false, true))
   }
 

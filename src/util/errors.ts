@@ -14,6 +14,7 @@ export type ShaleErrorCode =
   | 'LEVEL_ITERATOR_NOT_OPEN'
   | 'LEVEL_SNAPSHOT_NOT_OPEN'
   | 'LEVEL_ABORTED'
+  | 'LEVEL_READONLY'
 
 export interface ShaleErrorOptions {
   /** File the problem was found in, if any. */

@@ -7,6 +7,10 @@
 // table therefore carries its own count of users, and its file is closed only when it has left
 // the cache AND nobody uses it any more. A deleted file that is still open stays readable on every
 // Env the engine supports, which is what lets old Versions be read while newer ones replace them.
+//
+// A read-only open goes one step further (pinFile): it opens the files of its tables at once and
+// keeps them open until close, so that tables another process compacts away and deletes later
+// stay readable. Only the file is opened ahead; the table is still parsed on first use.
 
 import type { Env, RandomAccessFile } from '../env/env.js'
 import { isNotFound } from '../env/env.js'
@@ -43,15 +47,19 @@ class OpenTable {
   /** Left the LRU cache; the file closes when the last user goes. */
   evicted = false
   private closed = false
+  /** The file is pinned: the cache closes it at close(), not when this table leaves the cache. */
+  private readonly pinned: boolean
 
-  constructor (table: Table, file: RandomAccessFile) {
+  constructor (table: Table, file: RandomAccessFile, pinned: boolean) {
     this.table = table
     this.file = file
+    this.pinned = pinned
   }
 
   closeIfUnused (): void {
     if (!this.evicted || this.users > 0 || this.closed) return
     this.closed = true
+    if (this.pinned) return
     try {
       this.file.close()
     } catch {
@@ -70,6 +78,8 @@ export class TableCache {
   private readonly location: string
   private readonly options: TableCacheOptions
   private readonly cache: LruCache<number, OpenTable>
+  /** Files opened by pinFile, by table number. */
+  private readonly pinned = new Map<number, { file: RandomAccessFile, fileName: string }>()
 
   constructor (env: Env, location: string, options: TableCacheOptions) {
     this.env = env
@@ -91,6 +101,20 @@ export class TableCache {
 
   get capacity (): number {
     return this.cache.capacity
+  }
+
+  /** Files opened by pinFile and still open. */
+  get pinnedCount (): number {
+    return this.pinned.size
+  }
+
+  /**
+   * Opens the file of table `fileNumber` now and keeps it open until close(), for a read-only
+   * open (see the top of this file). Throws as get() does when the file is missing.
+   */
+  pinFile (fileNumber: number): void {
+    if (this.pinned.has(fileNumber)) return
+    this.pinned.set(fileNumber, this.openFile(fileNumber))
   }
 
   /**
@@ -144,15 +168,24 @@ export class TableCache {
     this.cache.delete(fileNumber)
   }
 
-  /** Lets go of every table; those still used by iterators close when their iterators do. */
+  /**
+   * Lets go of every table; those still used by iterators close when their iterators do. Pinned
+   * files are closed at once, so with pinned files call it only once no reader is left. The cache
+   * can be used again afterwards.
+   */
   close (): void {
     this.cache.clear()
+    for (const { file } of this.pinned.values()) {
+      try { file.close() } catch { /* read-only file */ }
+    }
+    this.pinned.clear()
   }
 
   private findTable (fileNumber: number, fileSize: number): OpenTable {
     const cached = this.cache.get(fileNumber)
     if (cached !== undefined) return cached
-    const { file, fileName } = this.openFile(fileNumber)
+    const pinned = this.pinned.get(fileNumber)
+    const { file, fileName } = pinned ?? this.openFile(fileNumber)
     let table: Table
     try {
       table = Table.open(file, fileSize, {
@@ -164,10 +197,12 @@ export class TableCache {
       })
     } catch (err) {
       // Not cached: a later read tries again, in case the problem was transient.
-      try { file.close() } catch { /* already failing */ }
+      if (pinned === undefined) {
+        try { file.close() } catch { /* already failing */ }
+      }
       throw err
     }
-    const open = new OpenTable(table, file)
+    const open = new OpenTable(table, file, pinned !== undefined)
     // With a capacity of at least one, the newest entry is never the one evicted.
     this.cache.set(fileNumber, open)
     return open

@@ -78,12 +78,14 @@ describe('point operations and scans', () => {
     assert.equal(shale(['scan', dir, '--limit', '-1']).code, 2)
   })
 
-  test('an open database is refused (exit 1, the lock named), not waited for', async () => {
+  test('an open database is refused to put and del (exit 1, the lock named), not waited for', async () => {
     const db = await DB.open(dir)
     try {
-      const r = shale(['get', dir, key(100)])
-      assert.equal(r.code, 1)
-      assert.match(r.stderr, /LEVEL_LOCKED|lock/i)
+      for (const args of [['put', dir, 'x', 'y'], ['del', dir, key(100)]]) {
+        const r = shale(args)
+        assert.equal(r.code, 1, args[0])
+        assert.match(r.stderr, /LEVEL_LOCKED|lock/i)
+      }
     } finally {
       await db.close()
     }

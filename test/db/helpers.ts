@@ -5,7 +5,7 @@
 // internals. Those readers use only the file formats, never the engine's objects.
 
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DB } from '../../src/db/db.js'
@@ -524,6 +524,17 @@ export function memoryTempDir (prefix: string): string {
 
 export function removeTempDir (dir: string): void {
   rmSync(dir, { recursive: true, force: true })
+}
+
+/**
+ * Every entry of a real directory with its size and modification time: what any write would
+ * change, root's included (chmod does not stop root, so tests of "nothing written" compare this).
+ */
+export function dirState (dir: string): string[] {
+  return readdirSync(dir).sort().map((name) => {
+    const s = statSync(join(dir, name))
+    return `${name} ${s.size} ${s.mtimeMs}`
+  })
 }
 
 /** A log-format file holding `records` (each through LogWriter, so fragments and checksums are right). */

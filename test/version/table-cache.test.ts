@@ -105,6 +105,32 @@ describe('TableCache', () => {
     assert.equal(fileCalls(env, 'close', 1), 1)
   })
 
+  test('a pinned file is opened once, survives eviction and deletion, and closes only at close()', () => {
+    const { env, cache, sizes } = setup(11)
+    assert.equal(cache.capacity, 1)
+    cache.pinFile(1)
+    cache.pinFile(1)
+    cache.pinFile(2)
+    assert.equal(cache.pinnedCount, 2)
+    assert.equal(fileCalls(env, 'open', 1), 1, 'opened at pinFile, once')
+    assert.equal(cache.size, 0, 'pinning parses nothing')
+    // Deleted, as a writer beside a read-only open would: still readable through the pinned file.
+    env.removeFile(tableFileName(DB, 1))
+    env.removeFile(tableFileName(DB, 2))
+    assert.equal(lookup(cache, 1, sizes[1]!, 't1-0005'), 't1-value-5')
+    // Table 2 evicts table 1 from the cache; the pinned file stays open and serves it again.
+    assert.equal(lookup(cache, 2, sizes[2]!, 't2-0005'), 't2-value-5')
+    assert.equal(lookup(cache, 1, sizes[1]!, 't1-0006'), 't1-value-6')
+    assert.equal(fileCalls(env, 'open', 1), 1)
+    assert.equal(fileCalls(env, 'close', 1), 0)
+    // A table that is neither pinned nor on disk is missing as before.
+    assert.throws(() => cache.pinFile(9), /table file missing/)
+    cache.close()
+    assert.equal(cache.pinnedCount, 0)
+    assert.equal(fileCalls(env, 'close', 1), 1)
+    assert.equal(fileCalls(env, 'close', 2), 1)
+  })
+
   test('falls back to the legacy .sst name', () => {
     const mem = newEnv()
     const meta = writeTable(mem, 7, entries('s', 10), sstTableFileName(DB, 7))
