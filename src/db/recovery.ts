@@ -29,7 +29,7 @@ interface LogRecoveryCommon {
   onReplayed?: (file: string, records: number, lastSequence: number) => void
 }
 
-export type LogRecoveryOptions = LogRecoveryCommon & (
+type LogRecoveryOptions = LogRecoveryCommon & (
   /** Writes a memtable to a level-0 table and records it in the open's VersionEdit. */
   | { flush: (mem: MemTable) => void, into?: undefined }
   /** A read-only open's memtable: every log goes into it, whatever its size, and nothing is flushed. */
