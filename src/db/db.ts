@@ -341,7 +341,7 @@ export class DB {
         ...replay,
         flush: (mem) => {
           const bytes = mem.approximateMemoryUsage()
-          const out = this.writeLevel0TableNow(mem)
+          const out = this.writeLevel0Table(mem, undefined, true)
           if (out !== undefined) edit.addFile(out.level, out.file)
           if (out !== undefined) this.infoLog.log(`Recovery flushed a memtable of ${bytes} bytes to table ${describeFiles([out.file])} at level 0`)
         }
@@ -928,7 +928,7 @@ export class DB {
     let number: number | undefined
     let out: NewFileEntry | undefined
     try {
-      out = await this.writeLevel0Table(imm, base)
+      out = await this.writeLevel0Table(imm, base, false)
       if (out !== undefined) {
         number = out.file.number
         edit.addFile(out.level, out.file)
@@ -953,39 +953,32 @@ export class DB {
   }
 
   /**
-   * Writes a memtable to a new table, in the background (a worker thread by default). With a base
-   * Version, the table is placed at the level LevelDB would choose (level 0 while a compaction
-   * runs, so that a table can never land inside the key range of a compaction's unpublished
-   * outputs); without one, at level 0. The number stays in pendingOutputs until the caller's edit
-   * is applied.
+   * Writes a memtable to a new table: in the background (a worker thread by default), or, for
+   * recovery, which replays logs synchronously, `now` on this thread. With a base Version, the
+   * table is placed at the level LevelDB would choose (level 0 while a compaction runs, so that a
+   * table can never land inside the key range of a compaction's unpublished outputs); without
+   * one, at level 0. The number stays in pendingOutputs until the caller's edit is applied, and
+   * is released if the write fails.
    */
-  private async writeLevel0Table (mem: MemTable, base: Version | undefined): Promise<NewFileEntry | undefined> {
+  private writeLevel0Table (mem: MemTable, base: Version | undefined, now: true): NewFileEntry | undefined
+  private writeLevel0Table (mem: MemTable, base: Version | undefined, now: false): Promise<NewFileEntry | undefined>
+  private writeLevel0Table (mem: MemTable, base: Version | undefined, now: boolean): NewFileEntry | undefined | Promise<NewFileEntry | undefined> {
     const started = performance.now()
     const number = this.versions.newFileNumber()
     this.pendingOutputs.add(number)
-    let meta
-    try {
-      meta = await this.jobs.flush(this.env, this.location, mem, number, this.tableOptions, this.onWorkerLost)
-    } catch (err) {
+    const place = (meta: FileMetaData | undefined): NewFileEntry | undefined => this.placeFlushedTable(number, meta, base, started)
+    const release = (err: unknown): never => {
       this.pendingOutputs.delete(number)
       throw err
     }
-    return this.placeFlushedTable(number, meta, base, started)
-  }
-
-  /** writeLevel0Table on this thread, for recovery, which replays logs synchronously. */
-  private writeLevel0TableNow (mem: MemTable): NewFileEntry | undefined {
-    const started = performance.now()
-    const number = this.versions.newFileNumber()
-    this.pendingOutputs.add(number)
-    let meta
+    if (!now) return this.jobs.flush(this.env, this.location, mem, number, this.tableOptions, this.onWorkerLost).then(place, release)
+    let meta: FileMetaData | undefined
     try {
       meta = runFlushJob(this.env, this.location, mem.newIterator(), number, this.tableOptions)
     } catch (err) {
-      this.pendingOutputs.delete(number)
-      throw err
+      release(err)
     }
-    return this.placeFlushedTable(number, meta, undefined, started)
+    return place(meta)
   }
 
   private placeFlushedTable (number: number, meta: FileMetaData | undefined, base: Version | undefined,
@@ -1033,7 +1026,7 @@ export class DB {
   private async runCompaction (c: Compaction): Promise<void> {
     this.compactionRunning = true
     try {
-      if (!c.isManual && c.isTrivialMove()) {
+      if (c.isTrivialMove()) {
         const f = c.inputs[0][0]!
         c.edit.removeFile(c.level, f.number)
         c.edit.addFile(c.level + 1, f)
