@@ -26,8 +26,8 @@ import { describeError, describeFiles, describeNames, InfoLog } from './info-log
 import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
 import { UserIterator } from './user-iterator.js'
-import { GATHER_MAX_BYTES, GatheredWrites, singleWriteSize, type Writer } from './writers.js'
-import { checkKey, checkValue, WRITE_BATCH_HEADER_SIZE, WriteBatch } from '../dbformat/write-batch.js'
+import { WritePipeline } from './write-pipeline.js'
+import { checkKey, checkValue, WriteBatch } from '../dbformat/write-batch.js'
 import {
   extractUserKey, InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
 } from '../dbformat/internal-key.js'
@@ -37,14 +37,12 @@ import { VersionEdit, NUM_LEVELS, type FileMetaData, type NewFileEntry } from '.
 import { VersionSet } from '../version/version-set.js'
 import { TableCache } from '../version/table-cache.js'
 import type { Compaction } from '../version/compaction.js'
-import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER } from '../version/policy.js'
 import type { GetStats, Version } from '../version/version.js'
 import { MergingIterator } from '../table/merging-iterator.js'
 import { BloomFilterPolicy } from '../table/bloom.js'
 import type { Block } from '../table/block.js'
 import type { BlockCacheKey } from '../table/table.js'
-import { LogWriter } from '../log/writer.js'
-import { type Env, type FileLock, type WritableFile, baseName, dirName } from '../env/env.js'
+import { type Env, type FileLock, baseName, dirName } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { LruCache } from '../util/lru-cache.js'
 import { copyBytes } from '../util/byte-pool.js'
@@ -59,16 +57,6 @@ interface ManualCompaction {
   end: Uint8Array | undefined
 }
 
-/** Group commit: a group holds at most this many bytes, less when the leader is small. */
-const MAX_GROUP_BYTES = 1 << 20
-/**
- * The write loop lets the event loop turn at least this often (milliseconds) while writes keep
- * coming, so that a caller's loop of awaited writes cannot starve timers, I/O and the background
- * workers' replies. One setImmediate per interval costs next to nothing.
- */
-const WRITE_TURN_MS = 2
-/** Log syncs that take less than this on average (milliseconds) are made on this thread. */
-const SYNC_INLINE_MAX_MS = 1
 
 export class DB {
   readonly location: string
@@ -95,25 +83,14 @@ export class DB {
 
   private mem: MemTable
   private imm: MemTable | undefined
-  private logFile: WritableFile | undefined
-  private log: LogWriter | undefined
-  private logNumber = 0
-  /** Whether the current log's directory entry is durable (contract 2 for the first sync write). */
-  private logDirSynced = false
+  /** The writer queue, group commit and the live log (write-pipeline.ts). */
+  private readonly writes: WritePipeline
 
   /** The sticky background error (contract 8): once set, every write fails with it. */
   private bgError: unknown
   private closing = false
   private closed = false
 
-  private readonly writers: Writer[] = []
-  private writing = false
-  /** Moving average of log sync latency in milliseconds (see syncLog); starts on the safe side. */
-  private syncLatency = SYNC_INLINE_MAX_MS
-  /** When the write loop last started from a macrotask (see enqueue). */
-  private lastWriteTurn = 0
-  /** A gathered batch already written, kept for the next single writes (writers.ts). */
-  private spareBatch: WriteBatch | undefined
   private readonly compactionMutex = new Mutex()
   private flushRunning: Promise<void> | undefined
   private compactionScheduled = false
@@ -149,6 +126,24 @@ export class DB {
       }
     })
     this.mem = this.newMemTable()
+    const versions = this.versions
+    this.writes = new WritePipeline({
+      env,
+      location,
+      versions,
+      writeBufferSize: options.writeBufferSize,
+      bgSignal: this.bgSignal,
+      backgroundError: () => this.bgError,
+      recordBackgroundError: (err) => { this.recordBackgroundError(err) },
+      memtable: () => this.mem,
+      hasImmutable: () => this.imm !== undefined,
+      retireMemTable: () => {
+        this.imm = this.mem
+        this.mem = this.newMemTable()
+        this.maybeScheduleFlush()
+      },
+      maybeScheduleCompaction: () => { this.maybeScheduleCompaction() }
+    })
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -177,7 +172,7 @@ export class DB {
       throw err
     }
     db.infoLog.log(`Opened in ${Math.round(performance.now() - started)} ms: last sequence ${db.versions.lastSequence}, ` +
-      `log ${baseName(logFileName(location, db.logNumber))}, files per level ${db.filesPerLevel()}`)
+      `log ${baseName(logFileName(location, db.writes.logNumber))}, files per level ${db.filesPerLevel()}`)
     db.infoLog.flush()
     return db
   }
@@ -223,9 +218,9 @@ export class DB {
     const edit = new VersionEdit()
     this.recoverState(edit)
 
-    this.openNewLog()
+    this.writes.openNewLog()
     edit.prevLogNumber = 0
-    edit.logNumber = this.logNumber
+    edit.logNumber = this.writes.logNumber
     await this.versions.logAndApply(edit, { tablesDurable: true })
     for (const f of edit.newFiles) this.pendingOutputs.delete(f.file.number)
     this.removeObsoleteFiles()
@@ -371,7 +366,7 @@ export class DB {
     }
     this.closing = true
     // Let queued writes finish (they were accepted before close was called).
-    while (this.writing || this.writers.length > 0) await this.bgSignal.wait()
+    while (this.writes.busy) await this.bgSignal.wait()
     if (this.flushRunning !== undefined) await this.flushRunning.catch(() => {})
     await this.compactionMutex.run(() => {})
     for (const it of [...this.iterators]) it.close()
@@ -384,9 +379,7 @@ export class DB {
 
   private releaseResources (): void {
     this.infoLog.close()
-    try { this.logFile?.close() } catch { /* closing anyway */ }
-    this.logFile = undefined
-    this.log = undefined
+    this.writes.closeLog()
     try { this.versions.close() } catch { /* closing anyway */ }
     this.tableCache.close()
     if (this.lock !== undefined) {
@@ -433,24 +426,7 @@ export class DB {
     } catch (err) {
       return Promise.reject(err)
     }
-    if (this.bgError !== undefined) return Promise.reject(this.bgError)
-    const sync = options?.sync === true
-    const size = singleWriteSize(key, value)
-    const last = this.writers.length > 0 ? this.writers[this.writers.length - 1] : undefined
-    let writer: GatheredWrites
-    if (last instanceof GatheredWrites && last.sync === sync && last.hasRoom(size)) {
-      writer = last
-    } else {
-      const spare = this.spareBatch
-      this.spareBatch = undefined
-      writer = new GatheredWrites(spare ?? new WriteBatch(WRITE_BATCH_HEADER_SIZE + size), sync)
-      this.writers.push(writer)
-    }
-    if (value === undefined) writer.batch.del(key)
-    else writer.batch.put(key, value)
-    const done = new Promise<void>((resolve, reject) => { writer.add(resolve, reject) })
-    this.startWriting()
-    return done
+    return this.writes.gather(key, value, options?.sync === true)
   }
 
   /**
@@ -466,196 +442,7 @@ export class DB {
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.enqueue(batch, options.sync === true)
-  }
-
-  private enqueue (batch: WriteBatch | undefined, sync: boolean): Promise<void> {
-    if (this.bgError !== undefined) return Promise.reject(this.bgError)
-    return new Promise<void>((resolve, reject) => {
-      this.writers.push({ batch, sync, resolve, reject })
-      this.startWriting()
-    })
-  }
-
-  /** Starts the write loop unless it runs. */
-  private startWriting (): void {
-    if (this.writing) return
-    this.writing = true
-    // Writers issued in the same tick join one group. The loop normally starts in a microtask,
-    // which is cheapest; but a caller awaiting one write after another would then never let
-    // the event loop turn (no timers, no I/O callbacks, no replies from the background
-    // workers), so at least every WRITE_TURN_MS the loop starts from setImmediate instead.
-    const now = performance.now()
-    if (now - this.lastWriteTurn < WRITE_TURN_MS) {
-      queueMicrotask(() => { void this.processWrites() })
-    } else {
-      setImmediate(() => {
-        this.lastWriteTurn = performance.now()
-        void this.processWrites()
-      })
-    }
-  }
-
-  private async processWrites (): Promise<void> {
-    try {
-      while (this.writers.length > 0) {
-        const leader = this.writers[0]!
-        try {
-          await this.makeRoomForWrite(leader.batch === undefined)
-        } catch (err) {
-          this.writers.shift()
-          leader.reject(err)
-          continue
-        }
-        if (leader.batch === undefined) {
-          this.writers.shift()
-          leader.resolve()
-          continue
-        }
-        const group = this.takeGroup()
-        try {
-          await this.writeGroup(group)
-          for (const w of group) w.resolve()
-        } catch (err) {
-          for (const w of group) w.reject(err)
-          continue
-        }
-        // The log and the memtable copied the gathered batch: keep it for the next single writes.
-        const first = group[0]
-        if (first instanceof GatheredWrites && first.batch.byteSize <= GATHER_MAX_BYTES * 2) {
-          first.batch.clear()
-          this.spareBatch = first.batch
-        }
-      }
-    } finally {
-      this.writing = false
-      this.bgSignal.notifyAll()
-    }
-  }
-
-  /** The leader and the writers that can share its log record (doc/engine.md, "The write path"). */
-  private takeGroup (): Writer[] {
-    const leader = this.writers[0]!
-    const leaderSize = leader.batch!.byteSize
-    const maxSize = leaderSize <= 128 * 1024 ? leaderSize + 128 * 1024 : MAX_GROUP_BYTES
-    let size = leaderSize
-    let n = 1
-    while (n < this.writers.length) {
-      const w = this.writers[n]!
-      if (w.batch === undefined) break
-      // A sync write never rides in a group that will not be synced.
-      if (w.sync && !leader.sync) break
-      size += w.batch.byteSize
-      if (size > maxSize) break
-      n++
-    }
-    return this.writers.splice(0, n)
-  }
-
-  private async writeGroup (group: Writer[]): Promise<void> {
-    if (this.bgError !== undefined) throw this.bgError
-    let batch = group[0]!.batch!
-    if (group.length > 1) {
-      let size = 0
-      for (const w of group) size += w.batch!.byteSize
-      const merged = new WriteBatch(size)
-      for (const w of group) merged.append(w.batch!)
-      batch = merged
-    }
-    const sequence = this.versions.lastSequence + 1
-    batch.sequence = sequence
-    const sync = group[0]!.sync
-    try {
-      this.log!.addRecord(batch.contents())
-      if (sync) {
-        if (!this.logDirSynced) {
-          this.env.syncDir(this.location)
-          this.logDirSynced = true
-        }
-        await this.syncLog()
-      }
-    } catch (err) {
-      // The log may now hold a torn or unsynced record: refuse every later write rather than risk
-      // acknowledging one after a hole (contract 8). A reopen recovers what was acknowledged.
-      this.recordBackgroundError(err)
-      throw err
-    }
-    this.mem.addBatch(batch)
-    this.versions.lastSequence = sequence + batch.count - 1
-  }
-
-  /**
-   * fdatasync of the log for a group of sync writes. On a device that syncs in well under a
-   * millisecond, the synchronous call on this thread is faster than the asynchronous one (no
-   * thread-pool hop: measured 5.3k against 7.6k small syncs a second on this project's machine),
-   * and blocks the event loop for less than the hop would have cost. On a slow device it would
-   * block for milliseconds, so the choice follows the measured latency: synchronous while the
-   * moving average stays under SYNC_INLINE_MAX_MS, asynchronous otherwise.
-   */
-  private async syncLog (): Promise<void> {
-    const started = performance.now()
-    if (this.syncLatency < SYNC_INLINE_MAX_MS) this.logFile!.sync()
-    else await this.logFile!.syncAsync()
-    this.syncLatency += (performance.now() - started - this.syncLatency) * 0.2
-  }
-
-  /**
-   * Makes sure the memtable has room: delays a write by 1 ms when level 0 is crowded, waits when it
-   * is full or an immutable memtable is still being flushed, and otherwise switches to a new log
-   * and memtable once this one is full (or `force` asks for it).
-   */
-  private async makeRoomForWrite (force: boolean): Promise<void> {
-    let allowDelay = !force
-    for (;;) {
-      if (this.bgError !== undefined) throw this.bgError
-      const l0 = this.versions.numLevelFiles(0)
-      if (allowDelay && l0 >= L0_SLOWDOWN_WRITES_TRIGGER) {
-        allowDelay = false
-        await new Promise((resolve) => setTimeout(resolve, 1))
-        continue
-      }
-      if (!force && this.mem.approximateMemoryUsage() <= this.options.writeBufferSize) return
-      if (this.imm !== undefined || l0 >= L0_STOP_WRITES_TRIGGER) {
-        this.maybeScheduleCompaction()
-        await this.bgSignal.wait()
-        continue
-      }
-      await this.switchMemTable()
-      return
-    }
-  }
-
-  private async switchMemTable (): Promise<void> {
-    const oldFile = this.logFile!
-    try {
-      // Sync the old log first: a sync write to the new log must never survive a power loss that
-      // the unsynced tail of an older log did not (LevelDB issue 193). Writes wait for it (only
-      // the write loop appends to the log, and it is here), reads do not.
-      await oldFile.syncAsync()
-      this.openNewLog()
-      oldFile.close()
-    } catch (err) {
-      this.recordBackgroundError(err)
-      throw err
-    }
-    this.imm = this.mem
-    this.mem = this.newMemTable()
-    this.maybeScheduleFlush()
-  }
-
-  private openNewLog (): void {
-    const number = this.versions.newFileNumber()
-    let file: WritableFile
-    try {
-      file = this.env.newWritableFile(logFileName(this.location, number))
-    } catch (err) {
-      this.versions.reuseFileNumber(number)
-      throw err
-    }
-    this.logFile = file
-    this.log = new LogWriter(file)
-    this.logNumber = number
-    this.logDirSynced = false
+    return this.writes.enqueue(batch, options.sync === true)
   }
 
   private newMemTable (): MemTable {
@@ -754,7 +541,7 @@ export class DB {
     this.checkOpen()
     const version = this.versions.current
     version.ref()
-    const memtables = this.imm !== undefined && this.versions.logNumber < this.logNumber ? [this.imm, this.mem] : [this.mem]
+    const memtables = this.imm !== undefined && this.versions.logNumber < this.writes.logNumber ? [this.imm, this.mem] : [this.mem]
     return pinState({
       env: this.env,
       location: this.location,
@@ -820,7 +607,7 @@ export class DB {
   /** Flushes the memtable to a table and waits for it (LevelDB's TEST_CompactMemTable). */
   async flush (): Promise<void> {
     this.checkWritable('flush')
-    await this.enqueue(undefined, false)
+    await this.writes.enqueue(undefined, false)
     while (this.imm !== undefined && this.bgError === undefined) {
       this.maybeScheduleFlush()
       await this.bgSignal.wait()
@@ -891,7 +678,7 @@ export class DB {
     for (;;) {
       if (this.bgError !== undefined || this.closed || this.readOnly) return
       this.maybeScheduleCompaction()
-      const busy = this.writing || this.writers.length > 0 || this.imm !== undefined ||
+      const busy = this.writes.busy || this.imm !== undefined ||
         this.flushRunning !== undefined || this.compactionScheduled || this.compactionRunning ||
         this.versions.needsCompaction()
       if (!busy) return
@@ -938,7 +725,7 @@ export class DB {
     }
     // Logs older than the current one are no longer needed once this edit is durable.
     edit.prevLogNumber = 0
-    edit.logNumber = this.logNumber
+    edit.logNumber = this.writes.logNumber
     try {
       await this.versions.logAndApply(edit, { tablesDurable: true })
     } finally {
