@@ -24,27 +24,27 @@ export class InfoLog {
   }
 
   /**
-   * Starts the LOG of `dir` for this open: the previous LOG becomes LOG.old (replacing any older
+   * Starts the LOG of `location` for this open: the previous LOG becomes LOG.old (replacing any older
    * one), then a new LOG is created. Never throws: if the LOG cannot be started, the database
    * runs without one. `maxBytes` 0 writes no LOG at all (and leaves the old ones alone).
    */
-  static start (env: Env, dir: string, maxBytes: number): InfoLog {
+  static start (env: Env, location: string, maxBytes: number): InfoLog {
     if (maxBytes <= 0) return InfoLog.none()
-    const log = new InfoLog(env, dir, maxBytes)
+    const log = new InfoLog(env, location, maxBytes)
     log.rotate()
     return log
   }
 
   private readonly env: Env | undefined
-  private readonly dir: string
+  private readonly location: string
   private readonly maxBytes: number
   private file: WritableFile | undefined
   private pending: string[] = []
   private flushQueued = false
 
-  private constructor (env: Env | undefined, dir: string, maxBytes: number) {
+  private constructor (env: Env | undefined, location: string, maxBytes: number) {
     this.env = env
-    this.dir = dir
+    this.location = location
     this.maxBytes = maxBytes
   }
 
@@ -99,8 +99,8 @@ export class InfoLog {
     try { this.file?.close() } catch { /* reopened below anyway */ }
     this.file = undefined
     try {
-      const current = infoLogFileName(this.dir)
-      if (env.fileExists(current)) env.renameFile(current, oldInfoLogFileName(this.dir))
+      const current = infoLogFileName(this.location)
+      if (env.fileExists(current)) env.renameFile(current, oldInfoLogFileName(this.location))
       this.file = env.newWritableFile(current)
     } catch {
       this.drop()

@@ -150,7 +150,7 @@ function isRepairable (name: string): boolean {
 
 class Repairer {
   private readonly env: Env
-  private readonly dir: string
+  private readonly location: string
   private readonly icmp = new InternalKeyComparator()
   private readonly writeBufferSize: number
   private readonly maxFileSize: number
@@ -185,12 +185,12 @@ class Repairer {
     damage: []
   }
 
-  constructor (env: Env, dir: string, options: RepairOptions) {
+  constructor (env: Env, location: string, options: RepairOptions) {
     // paranoidChecks changes nothing here: repair always verifies checksums, and its job is to
     // keep what is intact rather than to stop at the first damage.
     const o = resolveOptions(options)
     this.env = env
-    this.dir = dir
+    this.location = location
     this.writeBufferSize = o.writeBufferSize
     this.maxFileSize = o.maxFileSize
     this.maxOpenFiles = o.maxOpenFiles
@@ -198,11 +198,11 @@ class Repairer {
   }
 
   async run (): Promise<RepairReport> {
-    const { env, dir } = this
+    const { env, location } = this
     const logs: number[] = []
     const tables = new Map<number, string>()
     const manifests: string[] = []
-    for (const name of env.getChildren(dir)) {
+    for (const name of env.getChildren(location)) {
       const parsed = parseFileName(name)
       if (parsed === undefined) continue
       // Old MANIFESTs count too (LevelDB leaves them out): the new one takes a fresh number, which
@@ -215,8 +215,8 @@ class Repairer {
     }
     logs.sort((a, b) => a - b)
     // Read again under the lock: a writer may have appended before it was taken.
-    this.facts = readManifestFacts(env, dir, manifests)
-    checkComparator(dir, this.facts)
+    this.facts = readManifestFacts(env, location, manifests)
+    checkComparator(location, this.facts)
 
     let manifestNumber: number | undefined
     let swapStarted = false
@@ -231,7 +231,7 @@ class Repairer {
       const copies = new Set(this.created)
       const logSequence = this.convertLogs(logs.filter((n) => !this.isObsoleteLog(n)))
       for (const number of [...this.created].filter((n) => !copies.has(n)).sort((a, b) => a - b)) {
-        const t = this.scanTable(number, baseName(tableFileName(dir, number)), false)
+        const t = this.scanTable(number, baseName(tableFileName(location, number)), false)
         if (t !== undefined) found.push(t)
       }
       let lastSequence = logSequence
@@ -245,7 +245,7 @@ class Repairer {
         // Every entry they hold that any read could see is in the merged tables now.
         for (const t of found) {
           const n = t.meta.number
-          this.toRemove.push(tables.get(n) ?? baseName(tableFileName(dir, n)))
+          this.toRemove.push(tables.get(n) ?? baseName(tableFileName(location, n)))
         }
       } else {
         for (const t of found) edit.addFile(0, t.meta)
@@ -262,7 +262,7 @@ class Repairer {
       edit.lastSequence = lastSequence
       this.writeDescriptor(manifestNumber, edit)
       swapStarted = true
-      setCurrentFile(env, dir, manifestNumber)
+      setCurrentFile(env, location, manifestNumber)
       this.report.lastSequence = lastSequence
       this.report.manifestNumber = manifestNumber
       this.report.nextFileNumber = this.nextFile
@@ -274,14 +274,14 @@ class Repairer {
 
     // Committed: CURRENT names the new MANIFEST. What follows only tidies up; a crash before it is
     // done leaves files that an open deletes as obsolete, or that a second repair archives.
-    for (const n of logs) this.toArchive.push(baseName(logFileName(dir, n)))
+    for (const n of logs) this.toArchive.push(baseName(logFileName(location, n)))
     for (const name of manifests) this.toArchive.push(name)
     this.archive()
     for (const name of this.toRemove) {
-      env.removeFile(joinPath(dir, name))
+      env.removeFile(joinPath(location, name))
       this.report.filesRemoved.push(name)
     }
-    env.syncDir(dir)
+    env.syncDir(location)
     return this.report
   }
 
@@ -308,7 +308,7 @@ class Repairer {
     const maxSequence = recoverLogs({
       env: this.env,
       openLog: (path) => new SalvagingLogFile(this.env.newSequentialFile(path), events),
-      location: this.dir,
+      location: this.location,
       logs,
       // Damage is always skipped: keeping what is intact is the point of repairing.
       paranoidChecks: false,
@@ -317,7 +317,7 @@ class Repairer {
       flush: (mem) => {
         const number = this.nextFile++
         this.created.add(number)
-        if (runFlushJob(this.env, this.dir, mem.newIterator(), number, this.tableOptions) === undefined) {
+        if (runFlushJob(this.env, this.location, mem.newIterator(), number, this.tableOptions) === undefined) {
           this.created.delete(number)
         } else {
           this.report.tablesFromLogs++
@@ -344,8 +344,8 @@ class Repairer {
    * (`original`) archived. Undefined when nothing could be read (or the file vanished).
    */
   private scanTable (number: number, name: string, original: boolean): RepairedTable | undefined {
-    const { env, dir } = this
-    const path = joinPath(dir, name)
+    const { env, location } = this
+    const path = joinPath(location, name)
     let fileSize: number
     try {
       fileSize = env.getFileSize(path)
@@ -397,7 +397,7 @@ class Repairer {
         this.created.add(copy)
         const it = new ReadableEntries(table.newIterator({ fillCache: false }), isInternalKey)
         try {
-          meta = runFlushJob(env, dir, it, copy, this.tableOptions)
+          meta = runFlushJob(env, location, it, copy, this.tableOptions)
         } finally {
           it.close()
         }
@@ -433,11 +433,11 @@ class Repairer {
       if (this.icmp.compare(f.largest, largest) > 0) largest = f.largest
     }
     const below: FileMetaData = { number: 0, fileSize: 0, smallest, largest }
-    const tableCache = new TableCache(this.env, this.dir, { icmp: this.icmp, maxOpenFiles: this.maxOpenFiles })
+    const tableCache = new TableCache(this.env, this.location, { icmp: this.icmp, maxOpenFiles: this.maxOpenFiles })
     let outputs: FileMetaData[]
     try {
       const result = await runCompactionJob(this.env, tableCache, {
-        location: this.dir,
+        location: this.location,
         // Level-0 inputs are merged file by file, whatever their ranges.
         spec: {
           level: 0,
@@ -468,8 +468,8 @@ class Repairer {
 
   /** Writes MANIFEST-<number> holding `edit` and makes it and its entry durable. */
   private writeDescriptor (number: number, edit: VersionEdit): void {
-    const { env, dir } = this
-    const file = env.newWritableFile(manifestFileName(dir, number))
+    const { env, location } = this
+    const file = env.newWritableFile(manifestFileName(location, number))
     try {
       new LogWriter(file).addRecord(edit.encode())
       file.sync()
@@ -478,7 +478,7 @@ class Repairer {
     }
     // The MANIFEST's entry (and the new tables', synced already) must be durable before CURRENT
     // can name it.
-    env.syncDir(dir)
+    env.syncDir(location)
   }
 
   /**
@@ -487,33 +487,33 @@ class Repairer {
    * only right while the tables made from them are there.
    */
   private removeCreated (manifestNumber: number | undefined): void {
-    const { env, dir } = this
+    const { env, location } = this
     if (manifestNumber !== undefined) {
-      const path = manifestFileName(dir, manifestNumber)
+      const path = manifestFileName(location, manifestNumber)
       try {
         if (env.fileExists(path)) {
           env.removeFile(path)
-          env.syncDir(dir)
+          env.syncDir(location)
         }
       } catch {
         return // The tables stay, and with them what the MANIFEST says.
       }
     }
     for (const n of this.created) {
-      try { env.removeFile(tableFileName(dir, n)) } catch { /* left for the obsolete-file sweep */ }
+      try { env.removeFile(tableFileName(location, n)) } catch { /* left for the obsolete-file sweep */ }
     }
   }
 
   /** Moves the files of toArchive into lost/, never over an earlier archived file. */
   private archive (): void {
     if (this.toArchive.length === 0) return
-    const { env, dir } = this
-    const lost = joinPath(dir, LOST_DIR)
+    const { env, location } = this
+    const lost = joinPath(location, LOST_DIR)
     env.createDir(lost)
     for (const name of this.toArchive) {
       let target = name
       for (let i = 1; env.fileExists(joinPath(lost, target)); i++) target = `${name}.${i}`
-      env.renameFile(joinPath(dir, name), joinPath(lost, target))
+      env.renameFile(joinPath(location, name), joinPath(lost, target))
       this.report.filesMovedToLost.push(`${LOST_DIR}/${target}`)
     }
     env.syncDir(lost)
