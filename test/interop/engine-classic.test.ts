@@ -155,7 +155,9 @@ async function roundTrip (compression: boolean): Promise<void> {
     await classicPhase(dir, w, 80_000, compression)
     const manifest = readManifest(dir)
     const levels = new Set([...manifest.files.values()].map((f) => f.level))
-    assert.ok(manifest.files.size >= 8, what(`classic-level left many tables (${manifest.files.size})`))
+    // How many tables LevelDB's own background compaction has left when it closes depends on its
+    // timing (7 to 10 seen); what matters is several tables over several levels.
+    assert.ok(manifest.files.size >= 5, what(`classic-level left many tables (${manifest.files.size})`))
     assert.ok(levels.size >= 2, what(`tables at several levels (${[...levels].join(',')})`))
 
     // 2. Shale opens it and reads everything.
