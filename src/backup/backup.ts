@@ -5,7 +5,7 @@
 // The store's layout and manifest format are in store.ts.
 
 import { DB } from '../db/db.js'
-import { buildDatabaseDir, checkTargetEmpty, describeState, ENGINE_OF, tablePath, writeLogFile, type BuildResult, type TableSource } from '../db/checkpoint.js'
+import { buildDatabaseDir, checkTargetEmpty, describeState, ENGINE_OF, PIN_STATE, tablePath, writeLogFile, type BuildResult, type TableSource } from '../db/checkpoint.js'
 import { baseName, dirName, type Env, type FileLock, joinPath, writeFileSynced } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { tableFileName } from '../dbformat/filename.js'
@@ -76,7 +76,7 @@ export class Backup {
   static async create (db: BackupSource, backupDir: string, options: BackupOptions = {}): Promise<BackupInfo> {
     checkDir(backupDir)
     const engine = db instanceof DB ? db : await db[ENGINE_OF]('backup')
-    const state = engine.pinState()
+    const state = engine[PIN_STATE]()
     const env = options.env ?? state.env
     let lock: FileLock | undefined
     try {

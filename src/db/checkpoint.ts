@@ -1,7 +1,7 @@
 // Checkpoints: an openable copy of a live database at one sequence number (doc/backup.md).
 //
 // The state of a database at sequence S is a Version (its tables) plus the memtable entries at or
-// below S that no table holds yet. DB.pinState() captures both at one synchronous point: it refs
+// below S that no table holds yet. DB[PIN_STATE]() captures both at one synchronous point: it refs
 // the current Version, so none of its tables can be deleted while they are copied, and encodes the
 // memtable entries up to S as WriteBatches. From that, buildDatabaseDir writes a directory that
 // LevelDB or Shale opens as exactly that state: the tables (hard links or copies), a fresh log
@@ -25,6 +25,12 @@ import { invalidArgument } from '../util/errors.js'
  * closed. A symbol, so that those layers need not import the one above them.
  */
 export const ENGINE_OF: unique symbol = Symbol.for('shale.engineOf')
+
+/**
+ * The key of DB's method that pins the state a checkpoint or backup copies (see pinState below).
+ * A symbol, so that this internal stays off the engine's public surface.
+ */
+export const PIN_STATE: unique symbol = Symbol('shale.pinState')
 
 /** The placeholder CURRENT of a directory being built: no LevelDB reads it as a MANIFEST name. */
 const IN_PROGRESS = 'checkpoint-in-progress\n'

@@ -19,7 +19,7 @@ import { deleteObsoleteFiles } from './obsolete-files.js'
 import { manifestStamp, READ_ONLY_ATTEMPTS, readOnlyError, retryPauseMs } from './read-only.js'
 import { destroyDB } from './destroy.js'
 import { repairDB } from './repair.js'
-import { pinState, writeCheckpoint, type CheckpointResult, type PinnedState } from './checkpoint.js'
+import { PIN_STATE, pinState, writeCheckpoint, type CheckpointResult, type PinnedState } from './checkpoint.js'
 import { runFlushJob } from './flush-job.js'
 import { inlineJobs, workerJobs, type BackgroundJobs, type OnWorkerLost } from './background-jobs.js'
 import { describeError, describeFiles, describeNames, InfoLog } from './info-log.js'
@@ -528,7 +528,7 @@ export class DB {
    */
   async checkpoint (target: string, options?: { onProgress?: (done: number, total: number) => void }): Promise<CheckpointResult> {
     if (typeof target !== 'string' || target === '') throw invalidArgument('checkpoint target must be a non-empty string')
-    return await writeCheckpoint(this.pinState(), target, options?.onProgress)
+    return await writeCheckpoint(this[PIN_STATE](), target, options?.onProgress)
   }
 
   /**
@@ -537,7 +537,7 @@ export class DB {
    * immutable memtable counts only until its flush is in the Version, which the flush's edit marks
    * by moving the Version's log number up to the current log.
    */
-  pinState (): PinnedState {
+  [PIN_STATE] (): PinnedState {
     this.checkOpen()
     const version = this.versions.current
     version.ref()
