@@ -21,6 +21,7 @@ import { destroyDB } from './destroy.js'
 import { repairDB } from './repair.js'
 import { PIN_STATE, pinState, writeCheckpoint, type CheckpointResult, type PinnedState } from './checkpoint.js'
 import { runFlushJob } from './flush-job.js'
+import { readPool } from './read-pool.js'
 import { inlineJobs, workerJobs, type BackgroundJobs, type OnWorkerLost } from './background-jobs.js'
 import { describeError, describeFiles, describeNames, InfoLog } from './info-log.js'
 import type { TableWriteOptions } from './table-output.js'
@@ -41,7 +42,7 @@ import type { GetStats, Version } from '../version/version.js'
 import { MergingIterator } from '../table/merging-iterator.js'
 import { BloomFilterPolicy } from '../table/bloom.js'
 import type { Block } from '../table/block.js'
-import type { BlockCacheKey } from '../table/table.js'
+import { BlockMiss, type BlockCacheKey } from '../table/table.js'
 import { type Env, type FileLock, baseName, dirName } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { LruCache } from '../util/lru-cache.js'
@@ -57,6 +58,10 @@ interface ManualCompaction {
   end: Uint8Array | undefined
 }
 
+
+/** Gets started since the last microtask checkpoint (see DB.get): more than one means "issued together". */
+let readsThisRun = 0
+function endReadRun (): void { readsThisRun = 0 }
 
 export class DB {
   readonly location: string
@@ -96,6 +101,8 @@ export class DB {
   private compactionScheduled = false
   private compactionRunning = false
   private readonly bgSignal = new Signal()
+  /** Whether gets issued together may read missing blocks on the read workers. */
+  private readonly readsOffThread: boolean
 
   private constructor (location: string, env: Env, options: ResolvedOptions) {
     this.location = location
@@ -104,6 +111,9 @@ export class DB {
     this.readOnly = options.readOnly
     this.tableOptions = tableWriteOptions(options)
     this.jobs = options.backgroundWorkers ? workerJobs : inlineJobs
+    // Read workers open the tables by name, so only files on the real file system qualify.
+    this.readsOffThread = options.readWorkers > 0 && env instanceof NodeEnv
+    if (this.readsOffThread) readPool.ensure(options.readWorkers)
     this.blockCache = new LruCache<BlockCacheKey, Block>(options.cacheSize)
     this.tableCache = new TableCache(env, location, {
       icmp: this.icmp,
@@ -465,8 +475,41 @@ export class DB {
   // ---------------------------------------------------------------------------------------------
   // Reads
 
+  /**
+   * As getSync(), except that when this get is one of several issued together (another get ran
+   * since the last microtask checkpoint), a data block missing from the block cache is read on a
+   * read worker (doc/read-workers.md) while this thread goes on. The lookup keeps the sequence and
+   * the Version it started with, so the result is the same as getSync()'s at the time of the call.
+   */
   async get (key: Uint8Array, options?: ReadOptions | null): Promise<Uint8Array | undefined> {
-    return this.getSync(key, options)
+    const alone = readsThisRun++ === 0
+    if (alone) queueMicrotask(endReadRun)
+    if (alone || !this.readsOffThread || options?.fillCache === false) return this.getSync(key, options)
+    this.checkOpen()
+    checkKey(key)
+    const sequence = options?.snapshot !== undefined ? snapshotSequence(options.snapshot) : this.versions.lastSequence
+    const lookup = new LookupKey(key, sequence)
+    let found = this.mem.get(lookup)
+    if (found === undefined && this.imm !== undefined) found = this.imm.get(lookup)
+    if (found !== undefined) return found === DELETED ? undefined : copyBytes(found)
+    const version = this.versions.current
+    version.ref()
+    try {
+      const stats: GetStats = { seekFile: undefined, seekFileLevel: -1 }
+      try {
+        found = version.get(lookup, stats, { cachedOnly: true })
+      } catch (err) {
+        if (!(err instanceof BlockMiss) || err.fileName === undefined) throw err
+        await readPool.load(err)
+        this.checkOpen()
+        // Whatever is still missing (another block, or one evicted meanwhile) is read here.
+        found = version.get(lookup, stats)
+      }
+      if (version.updateStats(stats)) this.maybeScheduleCompaction()
+    } finally {
+      this.unrefVersion(version)
+    }
+    return found === DELETED ? undefined : found
   }
 
   getSync (key: Uint8Array, options?: ReadOptions | null): Uint8Array | undefined {

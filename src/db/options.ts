@@ -46,6 +46,12 @@ export interface DBOptions {
    */
   backgroundWorkers?: boolean
   /**
+   * Threads that read data blocks for gets that miss the block cache while other gets are in
+   * flight (doc/read-workers.md). 0 reads every block on the calling thread. Only on the real
+   * file system (NodeEnv); shared by every database of the process.
+   */
+  readWorkers?: number
+  /**
    * Open for reading only (doc/engine.md, "Read-only open"): no lock, no file written, no
    * compaction; the logs are replayed into memory. The database must exist. Default false.
    */
@@ -67,6 +73,7 @@ export interface ResolvedOptions {
   maxManifestFileSize: number
   maxInfoLogFileSize: number
   backgroundWorkers: boolean
+  readWorkers: number
   readOnly: boolean
 }
 
@@ -96,7 +103,8 @@ export const NUMBER_OPTIONS = {
   blockRestartInterval: { fallback: 16, min: 1, max: 1 << 30, unit: 'count' },
   maxFileSize: { fallback: 2 * MiB, min: 1 * KiB, max: 1 * GiB, unit: 'bytes' },
   bloomBitsPerKey: { fallback: 10, min: 0, max: 1000, unit: 'count' },
-  maxManifestFileSize: { fallback: 64 * MiB, min: 1 * KiB, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' }
+  maxManifestFileSize: { fallback: 64 * MiB, min: 1 * KiB, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' },
+  readWorkers: { fallback: 1, min: 0, max: 64, unit: 'count' }
 } as const satisfies Record<string, NumberOptionSpec>
 
 /** A number option's value, checked and rounded down; undefined when not given. */
@@ -143,6 +151,7 @@ export function resolveOptions (options: DBOptions = {}): ResolvedOptions {
     maxManifestFileSize: numberOption(options, 'maxManifestFileSize'),
     maxInfoLogFileSize: infoLogSize(options),
     backgroundWorkers: booleanOption(options, 'backgroundWorkers', true),
+    readWorkers: numberOption(options, 'readWorkers'),
     readOnly
   }
 }

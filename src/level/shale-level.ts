@@ -64,7 +64,7 @@ export interface ShaleWriteOptions {
 const ENGINE_OPTION_NAMES = [
   'env', 'createIfMissing', 'errorIfExists', 'paranoidChecks', 'compression', 'cacheSize', 'writeBufferSize',
   'blockSize', 'maxOpenFiles', 'blockRestartInterval', 'maxFileSize', 'bloomBitsPerKey', 'maxManifestFileSize',
-  'maxInfoLogFileSize', 'backgroundWorkers', 'readOnly'
+  'maxInfoLogFileSize', 'backgroundWorkers', 'readWorkers', 'readOnly'
 ] as const satisfies ReadonlyArray<keyof DBOptions>
 
 type Format = string | Uint8Array
@@ -161,7 +161,13 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
 
   protected async _get (key: Format, options: PrivateReadOptions): Promise<Format | undefined> {
     if (this.#remote !== undefined) return await this.#remote.get(key, options)
-    return this._getSync(key, options)
+    const value = options.snapshot === undefined && options.fillCache === undefined
+      ? await this.engine.get(toBytes(key, 'key'))
+      : await this.engine.get(toBytes(key, 'key'), {
+        snapshot: engineSnapshotOf(options.snapshot),
+        fillCache: options.fillCache !== false
+      })
+    return value === undefined ? undefined : decoderFor(options.valueEncoding)(value)
   }
 
   protected _getSync (key: Format, options: PrivateReadOptions): Format | undefined {

@@ -42,6 +42,33 @@ export interface TableReadOptions {
   verifyChecksums?: boolean
   /** Whether blocks read are added to the block cache (default true; false for bulk scans). */
   fillCache?: boolean
+  /**
+   * get() only: a data block that is not in the block cache is not read; get() throws a
+   * BlockMiss instead, so that the caller can have it read elsewhere (another thread) and retry.
+   */
+  cachedOnly?: boolean
+}
+
+/**
+ * Thrown by get() with `cachedOnly` when the data block it needs is not cached. Not an error: it
+ * names the block, which the caller reads (here, with read(), or on another thread) and puts in
+ * the cache with fill() before it retries the get.
+ */
+export class BlockMiss {
+  constructor (private readonly table: Table, readonly handle: BlockHandle, readonly verifyChecksums: boolean) {}
+
+  /** The table's file name (a read on another thread opens it by this name). */
+  get fileName (): string | undefined { return this.table.fileName }
+
+  /** Reads the block on this thread and caches it. */
+  read (): void {
+    this.table.fillBlock(this.handle, undefined, this.verifyChecksums)
+  }
+
+  /** Caches the block's decoded contents (readBlock's result), read elsewhere. */
+  fill (contents: Uint8Array): void {
+    this.table.fillBlock(this.handle, contents, this.verifyChecksums)
+  }
 }
 
 let lastCacheId = 0
@@ -156,7 +183,10 @@ export class Table {
       const handle = this.findDataBlock(key, index)
       if (handle !== undefined) {
         if (this.filter !== undefined && !this.filter.keyMayMatch(handle.offset, key)) return
-        const block = this.dataBlock(handle, options.verifyChecksums ?? this.verifyChecksums, options.fillCache ?? true)
+        const verify = options.verifyChecksums ?? this.verifyChecksums
+        const block = options.cachedOnly === true && this.blockCache !== undefined
+          ? this.cachedDataBlock(handle, verify)
+          : this.dataBlock(handle, verify, options.fillCache ?? true)
         let it: BlockIterator
         if (!outermost) {
           it = block.newIterator(this.comparator)
@@ -244,6 +274,23 @@ export class Table {
     const block = this.readDataBlock(handle, verifyChecksums, readahead)
     if (fillCache) cache.set(key, block, block.size)
     return block
+  }
+
+  /** The cached data block at `handle`; throws a BlockMiss when it is not cached. */
+  private cachedDataBlock (handle: BlockHandle, verifyChecksums: boolean): Block {
+    const cached = this.blockCache!.get(blockCacheKey(this.cacheId, handle.offset))
+    if (cached === undefined) throw new BlockMiss(this, handle, verifyChecksums)
+    return cached
+  }
+
+  /** Caches the data block at `handle`: `contents` when given (decoded elsewhere), else read here. */
+  fillBlock (handle: BlockHandle, contents: Uint8Array | undefined, verifyChecksums: boolean): void {
+    const cache = this.blockCache
+    if (cache === undefined) return
+    const block = contents === undefined
+      ? this.readDataBlock(handle, verifyChecksums, undefined)
+      : new Block(contents, { fileName: this.fileName, offset: handle.offset })
+    cache.set(blockCacheKey(this.cacheId, handle.offset), block, block.size)
   }
 
   private readDataBlock (handle: BlockHandle, verifyChecksums: boolean, readahead: Readahead | undefined): Block {

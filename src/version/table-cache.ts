@@ -36,6 +36,8 @@ interface TableCacheOptions {
 export interface TableCacheReadOptions {
   /** Whether data blocks read are added to the block cache (default true). */
   fillCache?: boolean
+  /** get() only: throw a BlockMiss rather than read a data block that is not cached (see Table). */
+  cachedOnly?: boolean
 }
 
 /** An open table and who is using it. */

@@ -155,7 +155,7 @@ export class Version {
     const ikey = key.internalKey()
     const userKey = key.userKey()
     const ucmp = this.ctx.icmp.user
-    const readOptions = { fillCache: options.fillCache ?? true }
+    const readOptions = { fillCache: options.fillCache ?? true, cachedOnly: options.cachedOnly ?? false }
     stats.seekFile = undefined
     stats.seekFileLevel = -1
     let lastRead: VersionFile | undefined
