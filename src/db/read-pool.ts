@@ -86,7 +86,6 @@ class ReadPool {
 
   private spawn (): ReadWorker {
     const worker = new Worker(new URL('./read-worker.js', import.meta.url))
-    worker.unref()
     const rw: ReadWorker = { worker, pending: new Map() }
     worker.on('message', (reply: ReadReply) => {
       const batch = rw.pending.get(reply.id)
@@ -114,6 +113,8 @@ class ReadPool {
     }
     worker.on('error', lost)
     worker.on('exit', lost)
+    // After the listeners: adding one refs the worker again.
+    worker.unref()
     return rw
   }
 }

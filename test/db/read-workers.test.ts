@@ -8,6 +8,8 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, openSync, readSync, rmSync, writeSync, closeSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { DB } from '../../src/db/db.js'
 import { readCounts } from '../../src/db/read-pool.js'
 import { Random } from '../../src/util/random.js'
@@ -179,6 +181,28 @@ describe('read workers', () => {
         const r = results[j]!
         if (r.status === 'fulfilled') assert.equal(r.value === undefined ? undefined : str(r.value), expected(indexes[j]!))
         else assert.equal(errorCode(r.reason), 'LEVEL_DATABASE_NOT_OPEN')
+      }
+    })
+  })
+
+  test('idle read workers do not keep the process alive', async () => {
+    await withDir(async (dir) => {
+      const db = await filled(dir, 2)
+      await db.close()
+      const dbModule = fileURLToPath(new URL('../../src/db/db.js', import.meta.url))
+      // Once with gets issued together (blocks read on the workers), once with getSync only.
+      for (const get of ['await Promise.all(keys.map((k) => db.get(k)))', 'keys.map((k) => db.getSync(k))']) {
+        const script = `
+          const { DB } = await import(${JSON.stringify(dbModule)})
+          const db = await DB.open(${JSON.stringify(dir)}, { cacheSize: 65536, readWorkers: 2 })
+          const keys = Array.from({ length: 64 }, (_, j) => new TextEncoder().encode('k' + String(j * 97).padStart(8, '0')))
+          const got = ${get}
+          console.log(got.filter((v) => v !== undefined).length)
+          await db.close()`
+        const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 })
+        assert.equal(child.error, undefined, `${get}: the process did not exit by itself within 30 s`)
+        assert.equal(child.status, 0, child.stderr)
+        assert.equal(child.stdout.trim(), '57', get)
       }
     })
   })
