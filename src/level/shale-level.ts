@@ -185,12 +185,11 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (this.#remote !== undefined) return await this.#remote.getMany(keys, options)
     const engine = this.engine
     const decode = decoderFor(options.valueEncoding)
-    // One engine snapshot for all keys: engine reads are synchronous, so the loop sees one state.
+    // One state for all keys: every get takes its sequence when called, and they are all called
+    // in this one synchronous loop. Issued together, their block reads may go to read workers.
     const readOptions = { snapshot: engineSnapshotOf(options.snapshot), fillCache: options.fillCache !== false }
-    return keys.map((key) => {
-      const value = engine.getSync(toBytes(key, 'key'), readOptions)
-      return value === undefined ? undefined : decode(value)
-    })
+    const values = await Promise.all(keys.map(async (key) => await engine.get(toBytes(key, 'key'), readOptions)))
+    return values.map((value) => value === undefined ? undefined : decode(value))
   }
 
   protected async _has (key: Format, options: KeyOptions & { snapshot?: unknown, fillCache?: boolean }): Promise<boolean> {
