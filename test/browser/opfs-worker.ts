@@ -240,9 +240,9 @@ async function dbWrite (seed: number, rounds: number): Promise<void> {
 /**
  * Opens the database a previous page or browser left and checks it holds what `rounds` rounds of
  * `seed` wrote; with writeMore, writes round `rounds` too and, unless `close`, leaves the database
- * open, for the browser to end the worker under it.
+ * open, for the browser to end the worker under it. With destroy, DB.destroy removes it at the end.
  */
-async function dbCheck (seed: number, rounds: number, writeMore: boolean, close: boolean): Promise<void> {
+async function dbCheck (seed: number, rounds: number, writeMore: boolean, close: boolean, destroy: boolean): Promise<void> {
   const env = await OpfsEnv.open(DB_ROOT)
   const model = await modelFor(seed, rounds)
   const db = await DB.open(DB_PATH, { ...options(env), createIfMissing: false })
@@ -256,8 +256,16 @@ async function dbCheck (seed: number, rounds: number, writeMore: boolean, close:
     }
   }
   await db.close()
-  await env.close()
   say(`checked ${model.size} keys`)
+  if (destroy) {
+    await DB.destroy(DB_PATH, { env })
+    equal(env.getChildren('/'), [], 'nothing left after destroy')
+    const fresh = await OpfsEnv.open(DB_ROOT)
+    equal(fresh.getChildren('/'), [], 'nothing left in OPFS after destroy')
+    await fresh.close()
+    say('destroyed')
+  }
+  await env.close()
 }
 
 async function run (name: string, arg: URLSearchParams): Promise<void> {
@@ -267,7 +275,7 @@ async function run (name: string, arg: URLSearchParams): Promise<void> {
   switch (name) {
     case 'env-unit': return await envUnit()
     case 'db-write': return await dbWrite(seed, rounds)
-    case 'db-check': return await dbCheck(seed, rounds, arg.get('more') === '1', arg.get('close') !== '0')
+    case 'db-check': return await dbCheck(seed, rounds, arg.get('more') === '1', arg.get('close') !== '0', arg.get('destroy') === '1')
     default: throw new Error(`no case ${name}`)
   }
 }

@@ -41,8 +41,8 @@ test('OpfsEnv and a database on it, in Chromium, across a reload and a browser r
       await browser.close()
       browser = await launch(profile)
       page = await browser.newPage()
-      await t.test('the database left open, after a browser restart on the same profile', async (t) => {
-        assertOk(t, await runCase(page, url, { case: 'db-check', seed: SEED, rounds: 4, more: 0 }), 'db-check after restart')
+      await t.test('the database left open, after a browser restart on the same profile; then destroyed', async (t) => {
+        assertOk(t, await runCase(page, url, { case: 'db-check', seed: SEED, rounds: 4, more: 0, destroy: 1 }), 'db-check after restart')
       })
     } finally {
       await browser.close()
