@@ -17,3 +17,4 @@ export { ShaleError, type ShaleErrorCode, type ShaleErrorOptions } from './util/
 export type { Env, WritableFile, RandomAccessFile, SequentialFile, FileLock } from './env/env.js'
 export { NodeEnv } from './env/node-env.js'
 export { MemEnv } from './env/mem-env.js'
+export { OpfsEnv } from './env/opfs-env.js'

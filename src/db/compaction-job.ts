@@ -169,7 +169,7 @@ export async function runCompactionJob (env: Env, tableCache: TableCache, input:
         entriesDropped++
         continue
       }
-      output ??= TableOutput.create(env, location, newFileNumber(), input.table)
+      output ??= await TableOutput.createPrepared(env, location, newFileNumber(), input.table)
       output.add(key, value)
       if (output.fileSize >= spec.maxOutputFileSize) {
         outputs.push(await output.finishAsync())

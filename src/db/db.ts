@@ -23,7 +23,7 @@ import { PIN_STATE, pinState, writeCheckpoint, type CheckpointResult, type Pinne
 import { runFlushJob } from './flush-job.js'
 import { readPool } from './read-pool.js'
 import { inlineJobs, workerJobs, type BackgroundJobs, type OnWorkerLost } from './background-jobs.js'
-import { describeError, describeFiles, describeNames, InfoLog } from './info-log.js'
+import { describeError, describeFiles, describeNames, InfoLog, prepareInfoLog } from './info-log.js'
 import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
 import { UserIterator } from './user-iterator.js'
@@ -192,7 +192,8 @@ export class DB {
    * only place an open creates the LOG. Called once the lock is held, so that an open that fails
    * on the lock never rotates the LOG of the database that holds it.
    */
-  private startInfoLog (isNew: boolean): void {
+  private async startInfoLog (isNew: boolean): Promise<void> {
+    if (this.env.prepareFiles !== undefined) await prepareInfoLog(this.env, this.location, this.options.maxInfoLogFileSize)
     this.infoLog = InfoLog.start(this.env, this.location, this.options.maxInfoLogFileSize)
     const o = this.options
     const env = this.env.constructor.name
@@ -215,6 +216,7 @@ export class DB {
     env.createDir(location)
     // A new directory's own entry must survive power loss too.
     if (isNew) env.syncDir(dirName(location))
+    if (env.prepareLock !== undefined) await env.prepareLock(lockFileName(location))
     this.lock = env.lockFile(lockFileName(location))
 
     const exists = env.fileExists(currentFileName(location))
@@ -223,12 +225,12 @@ export class DB {
     } else if (exists && this.options.errorIfExists) {
       throw invalidArgument(`${location}: exists (errorIfExists is true)`)
     }
-    this.startInfoLog(!exists)
-    if (!exists) VersionSet.createNew(env, location, this.icmp)
+    await this.startInfoLog(!exists)
+    if (!exists) await VersionSet.createNewPrepared(env, location, this.icmp)
     const edit = new VersionEdit()
-    this.recoverState(edit)
+    await this.recoverState(edit)
 
-    this.writes.openNewLog()
+    await this.writes.openNewLog()
     edit.prevLogNumber = 0
     edit.logNumber = this.writes.logNumber
     await this.versions.logAndApply(edit, { tablesDurable: true })
@@ -253,7 +255,7 @@ export class DB {
     for (let attempt = 1; ; attempt++) {
       const before = manifestStamp(env, location)
       try {
-        this.recoverState(undefined)
+        await this.recoverState(undefined)
         return
       } catch (err) {
         if (attempt === READ_ONLY_ATTEMPTS || manifestStamp(env, location) === before) throw err
@@ -290,7 +292,7 @@ export class DB {
    * an edit that retires it is in the MANIFEST. A file deleted after being listed fails the open,
    * which openReadOnly retries.
    */
-  private recoverState (edit: VersionEdit | undefined): void {
+  private async recoverState (edit: VersionEdit | undefined): Promise<void> {
     const { env, location } = this
     const listed = env.getChildren(location)
     this.versions.recover()
@@ -341,12 +343,12 @@ export class DB {
     }
     if (readOnly) this.pinTables()
     const maxSequence = edit === undefined
-      ? recoverLogs({ ...replay, into: this.mem })
-      : recoverLogs({
+      ? await recoverLogs({ ...replay, into: this.mem })
+      : await recoverLogs({
         ...replay,
-        flush: (mem) => {
+        flush: async (mem) => {
           const bytes = mem.approximateMemoryUsage()
-          const out = this.writeLevel0Table(mem, undefined, true)
+          const out = await this.writeLevel0Table(mem, undefined, true)
           if (out !== undefined) edit.addFile(out.level, out.file)
           if (out !== undefined) this.infoLog.log(`Recovery flushed a memtable of ${bytes} bytes to table ${describeFiles([out.file])} at level 0`)
         }
@@ -356,7 +358,10 @@ export class DB {
 
   /** Deletes every LevelDB file of a closed database and the directory if it is then empty. */
   static async destroy (location: string, options: { env?: Env } = {}): Promise<void> {
-    destroyDB(options.env ?? new NodeEnv(), location)
+    const env: Env = options.env ?? new NodeEnv()
+    if (env.prepareLock !== undefined && env.fileExists(location)) await env.prepareLock(lockFileName(location))
+    destroyDB(env, location)
+    if (env.settle !== undefined) await env.settle()
   }
 
   /**
@@ -784,31 +789,30 @@ export class DB {
 
   /**
    * Writes a memtable to a new table: in the background (a worker thread by default), or, for
-   * recovery, which replays logs synchronously, `now` on this thread. With a base Version, the
+   * recovery, `now` on this thread (after the Env prepared the file, where it must). With a base Version, the
    * table is placed at the level LevelDB would choose (level 0 while a compaction runs, so that a
    * table can never land inside the key range of a compaction's unpublished outputs); without
    * one, at level 0. The number stays in pendingOutputs until the caller's edit is applied, and
    * is released if the write fails.
    */
-  private writeLevel0Table (mem: MemTable, base: Version | undefined, now: true): NewFileEntry | undefined
-  private writeLevel0Table (mem: MemTable, base: Version | undefined, now: false): Promise<NewFileEntry | undefined>
-  private writeLevel0Table (mem: MemTable, base: Version | undefined, now: boolean): NewFileEntry | undefined | Promise<NewFileEntry | undefined> {
+  private async writeLevel0Table (mem: MemTable, base: Version | undefined, now: boolean): Promise<NewFileEntry | undefined> {
     const started = performance.now()
     const number = this.versions.newFileNumber()
     this.pendingOutputs.add(number)
-    const place = (meta: FileMetaData | undefined): NewFileEntry | undefined => this.placeFlushedTable(number, meta, base, started)
-    const release = (err: unknown): never => {
+    let meta: FileMetaData | undefined
+    try {
+      // Before the job, and again after it for a table a job worker wrote (a no-op otherwise).
+      const path = [tableFileName(this.location, number)]
+      if (this.env.prepareFiles !== undefined) await this.env.prepareFiles(path)
+      meta = now
+        ? runFlushJob(this.env, this.location, mem.newIterator(), number, this.tableOptions)
+        : await this.jobs.flush(this.env, this.location, mem, number, this.tableOptions, this.onWorkerLost)
+      if (meta !== undefined && this.env.prepareFiles !== undefined) await this.env.prepareFiles(path)
+    } catch (err) {
       this.pendingOutputs.delete(number)
       throw err
     }
-    if (!now) return this.jobs.flush(this.env, this.location, mem, number, this.tableOptions, this.onWorkerLost).then(place, release)
-    let meta: FileMetaData | undefined
-    try {
-      meta = runFlushJob(this.env, this.location, mem.newIterator(), number, this.tableOptions)
-    } catch (err) {
-      release(err)
-    }
-    return place(meta)
+    return this.placeFlushedTable(number, meta, base, started)
   }
 
   private placeFlushedTable (number: number, meta: FileMetaData | undefined, base: Version | undefined,
@@ -878,6 +882,8 @@ export class DB {
           outputs.push(n)
           return n
         }, this.onWorkerLost)
+        // Outputs a job worker wrote must be open here before the table cache opens them.
+        if (this.env.prepareFiles !== undefined) await this.env.prepareFiles(result.outputs.map((f) => tableFileName(this.location, f.number)))
         c.addInputDeletions(c.edit)
         for (const out of result.outputs) c.edit.addFile(c.level + 1, out)
         await this.versions.logAndApply(c.edit, { tablesDurable: true })

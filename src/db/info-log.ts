@@ -100,7 +100,9 @@ export class InfoLog {
     this.file = undefined
     try {
       const current = infoLogFileName(this.location)
-      if (env.fileExists(current)) env.renameFile(current, oldInfoLogFileName(this.location))
+      // An empty LOG is one prepareInfoLog made for this open (only an Env with prepareFiles asks).
+      const reuse = env.prepareFiles !== undefined && env.fileExists(current) && env.getFileSize(current) === 0
+      if (!reuse && env.fileExists(current)) env.renameFile(current, oldInfoLogFileName(this.location))
       this.file = env.newWritableFile(current)
     } catch {
       this.drop()
@@ -112,6 +114,22 @@ export class InfoLog {
     this.file = undefined
     this.pending = []
     try { file?.close() } catch { /* nothing depends on it */ }
+  }
+}
+
+/**
+ * For an Env that creates files only in prepareFiles (OpfsEnv): does start()'s rename of LOG to
+ * LOG.old now and prepares the new LOG, so that start() finds an empty LOG to write. Never throws.
+ * A LOG that reaches its cap later cannot be replaced synchronously there: it is dropped.
+ */
+export async function prepareInfoLog (env: Env, location: string, maxBytes: number): Promise<void> {
+  if (maxBytes <= 0 || env.prepareFiles === undefined) return
+  const current = infoLogFileName(location)
+  try {
+    if (env.fileExists(current) && env.getFileSize(current) > 0) env.renameFile(current, oldInfoLogFileName(location))
+    await env.prepareFiles([current])
+  } catch {
+    // start() finds no LOG to write, and the database runs without one.
   }
 }
 

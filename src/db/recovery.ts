@@ -31,13 +31,13 @@ interface LogRecoveryCommon {
 
 type LogRecoveryOptions = LogRecoveryCommon & (
   /** Writes a memtable to a level-0 table and records it in the open's VersionEdit. */
-  | { flush: (mem: MemTable) => void, into?: undefined }
+  | { flush: (mem: MemTable) => void | Promise<void>, into?: undefined }
   /** A read-only open's memtable: every log goes into it, whatever its size, and nothing is flushed. */
   | { into: MemTable, flush?: undefined }
 )
 
 /** Replays the logs; returns the largest sequence number seen (0 if none). */
-export function recoverLogs (o: LogRecoveryOptions): number {
+export async function recoverLogs (o: LogRecoveryOptions): Promise<number> {
   let maxSequence = 0
   for (const number of o.logs) {
     o.markFileNumberUsed(number)
@@ -80,14 +80,14 @@ export function recoverLogs (o: LogRecoveryOptions): number {
           o.onDropped?.(path, record.length, (err as Error).message)
         }
         if (flush !== undefined && mem.approximateMemoryUsage() > o.writeBufferSize) {
-          flush(mem)
+          await flush(mem)
           mem = o.newMemTable()
         }
       }
     } finally {
       file.close()
     }
-    if (flush !== undefined && mem.size > 0) flush(mem)
+    if (flush !== undefined && mem.size > 0) await flush(mem)
     o.onReplayed?.(path, records, logLast)
   }
   return maxSequence

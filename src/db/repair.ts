@@ -229,7 +229,7 @@ class Repairer {
         if (t !== undefined) found.push(t)
       }
       const copies = new Set(this.created)
-      const logSequence = this.convertLogs(logs.filter((n) => !this.isObsoleteLog(n)))
+      const logSequence = await this.convertLogs(logs.filter((n) => !this.isObsoleteLog(n)))
       for (const number of [...this.created].filter((n) => !copies.has(n)).sort((a, b) => a - b)) {
         const t = this.scanTable(number, baseName(tableFileName(location, number)), false)
         if (t !== undefined) found.push(t)
@@ -298,14 +298,14 @@ class Repairer {
   }
 
   /** Replays every log into tables; returns the largest sequence number seen. */
-  private convertLogs (logs: number[]): number {
+  private async convertLogs (logs: number[]): Promise<number> {
     if (logs.length === 0) return 0
     let readError: unknown
     const events: SalvageEvents = {
       skipped: () => { this.report.recordsSkippedInPlace++ },
       readFailed: (err) => { readError ??= err }
     }
-    const maxSequence = recoverLogs({
+    const maxSequence = await recoverLogs({
       env: this.env,
       openLog: (path) => new SalvagingLogFile(this.env.newSequentialFile(path), events),
       location: this.location,

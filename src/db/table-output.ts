@@ -54,6 +54,12 @@ export class TableOutput {
     this.builder = builder
   }
 
+  /** create(), after the Env's prepareFiles where it has one (OpfsEnv). */
+  static async createPrepared (env: Env, location: string, number: number, options: TableWriteOptions): Promise<TableOutput> {
+    if (env.prepareFiles !== undefined) await env.prepareFiles([tableFileName(location, number)])
+    return TableOutput.create(env, location, number, options)
+  }
+
   /** Creates table file `number` in `location`. Nothing is left behind if this throws. */
   static create (env: Env, location: string, number: number, options: TableWriteOptions): TableOutput {
     const path = tableFileName(location, number)

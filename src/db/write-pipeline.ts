@@ -274,7 +274,7 @@ export class WritePipeline {
       // the unsynced tail of an older log did not (LevelDB issue 193). Writes wait for it (only
       // the write loop appends to the log, and it is here), reads do not.
       await oldFile.syncAsync()
-      this.openNewLog()
+      await this.openNewLog()
       oldFile.close()
     } catch (err) {
       this.host.recordBackgroundError(err)
@@ -284,11 +284,13 @@ export class WritePipeline {
   }
 
   /** Starts a new log file (at open, and when the memtable is switched). */
-  openNewLog (): void {
+  async openNewLog (): Promise<void> {
     const number = this.host.versions.newFileNumber()
+    const { env, location } = this.host
     let file: WritableFile
     try {
-      file = this.host.env.newWritableFile(logFileName(this.host.location, number))
+      if (env.prepareFiles !== undefined) await env.prepareFiles([logFileName(location, number)])
+      file = env.newWritableFile(logFileName(location, number))
     } catch (err) {
       this.host.versions.reuseFileNumber(number)
       throw err

@@ -12,7 +12,7 @@
 // calls, with the system code (ENOENT, ENOSPC, EIO...) in `cause.code` (read it with
 // systemErrorCode()), and LEVEL_LOCKED from lockFile when the database is in use.
 
-import { ioError, ShaleError } from '../util/errors.js'
+import { invalidArgument, ioError, ShaleError } from '../util/errors.js'
 
 export interface WritableFile {
   /** Appends bytes. They reach the operating system before the call returns (no user-space buffer). */
@@ -153,6 +153,27 @@ export interface Env {
    */
   lockFile (path: string): FileLock
   unlockFile (lock: FileLock): void
+  /**
+   * Optional, for an Env that can create files only asynchronously (OpfsEnv): makes the next
+   * synchronous newWritableFile, newAppendableFile or newRandomAccessFile of each path possible,
+   * creating missing files empty. The engine awaits it before every creation; an Env without it
+   * creates files synchronously.
+   */
+  prepareFiles? (paths: string[]): Promise<void>
+  /** Optional, as prepareFiles: makes the next lockFile(path) possible (it may still fail with LEVEL_LOCKED). */
+  prepareLock? (path: string): Promise<void>
+  /**
+   * Optional, for an Env that finishes renames and removals in the background (OpfsEnv): waits
+   * until every one made so far is done. The engine awaits it once CURRENT names a new MANIFEST.
+   */
+  settle? (): Promise<void>
+}
+
+/** Refuses a read at a negative or non-integer offset or length with LEVEL_INVALID_ARGUMENT. */
+export function checkReadRange (offset: number, length: number, path: string): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw invalidArgument(`read of ${path}: bad offset ${offset} or length ${length}`)
+  }
 }
 
 /** Joins path segments with '/', the only separator the engine uses. */

@@ -10,7 +10,7 @@
 // and the model behind LevelDB's fault-injection env and Pebble's strict MemFS.
 
 import type { Env, FileLock, RandomAccessFile, SequentialFile, SystemErrorCode, WritableFile } from './env.js'
-import { fileSystemError, lockedError, systemError } from './env.js'
+import { checkReadRange, fileSystemError, lockedError, systemError } from './env.js'
 import { invalidArgument, ShaleError } from '../util/errors.js'
 
 const EMPTY = new Uint8Array(0)
@@ -510,14 +510,14 @@ class MemRandomAccessFile extends MemHandle implements RandomAccessFile {
 
   read (offset: number, length: number): Uint8Array {
     this.check('read')
-    checkRange(offset, length, this.path)
+    checkReadRange(offset, length, this.path)
     const start = Math.min(offset, this.file.length)
     return this.file.buf.slice(start, Math.min(this.file.length, start + length))
   }
 
   readInto (offset: number, length: number, dst: Uint8Array, dstOffset: number): number {
     this.check('read')
-    checkRange(offset, length, this.path)
+    checkReadRange(offset, length, this.path)
     if (dstOffset < 0 || dstOffset + length > dst.length) throw invalidArgument(`readInto: ${length} bytes do not fit at ${dstOffset}`)
     const start = Math.min(offset, this.file.length)
     const end = Math.min(this.file.length, start + length)
@@ -531,7 +531,7 @@ class MemSequentialFile extends MemHandle implements SequentialFile {
 
   read (n: number): Uint8Array {
     this.check('read')
-    checkRange(this.position, n, this.path)
+    checkReadRange(this.position, n, this.path)
     const start = Math.min(this.position, this.file.length)
     const bytes = this.file.buf.slice(start, Math.min(this.file.length, start + n))
     this.position += bytes.length
@@ -540,13 +540,7 @@ class MemSequentialFile extends MemHandle implements SequentialFile {
 
   skip (n: number): void {
     this.check('read')
-    checkRange(this.position, n, this.path)
+    checkReadRange(this.position, n, this.path)
     this.position += n
-  }
-}
-
-function checkRange (offset: number, length: number, path: string): void {
-  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-    throw invalidArgument(`read of ${path}: bad offset ${offset} or length ${length}`)
   }
 }

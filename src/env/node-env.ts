@@ -8,7 +8,7 @@ import {
 } from 'node:fs'
 import process from 'node:process'
 import type { Env, FileLock, RandomAccessFile, SequentialFile, WritableFile } from './env.js'
-import { fileSystemError, systemError, systemErrorCode } from './env.js'
+import { checkReadRange, fileSystemError, systemError, systemErrorCode } from './env.js'
 import { invalidArgument } from '../util/errors.js'
 import { acquireFileLock, releaseFileLock } from './lock.js'
 
@@ -247,7 +247,7 @@ class NodeRandomAccessFile extends NodeHandle implements RandomAccessFile {
 
   read (offset: number, length: number): Uint8Array {
     this.checkOpen('read')
-    checkRange(offset, length, this.path)
+    checkReadRange(offset, length, this.path)
     // A file still being written may have grown since open: look again before a short read.
     if (offset + length > this.knownSize) this.knownSize = fileSize(this.fd, this.path)
     // Never allocate more than the file holds: a corrupt block handle may ask for terabytes.
@@ -257,7 +257,7 @@ class NodeRandomAccessFile extends NodeHandle implements RandomAccessFile {
 
   readInto (offset: number, length: number, dst: Uint8Array, dstOffset: number): number {
     this.checkOpen('read')
-    checkRange(offset, length, this.path)
+    checkReadRange(offset, length, this.path)
     if (dstOffset < 0 || dstOffset + length > dst.length) throw invalidArgument(`readInto: ${length} bytes do not fit at ${dstOffset}`)
     return readFully(this.fd, this.path, offset, dst, dstOffset, length)
   }
@@ -270,7 +270,7 @@ class NodeSequentialFile extends NodeHandle implements SequentialFile {
 
   read (n: number): Uint8Array {
     this.checkOpen('read')
-    checkRange(this.position, n, this.path)
+    checkReadRange(this.position, n, this.path)
     // Small reads (log blocks) allocate what was asked; a large request is first bounded by the
     // file's size so that a bad length cannot allocate more than the file holds.
     const want = n <= SMALL_READ ? n : Math.max(0, Math.min(n, fileSize(this.fd, this.path) - this.position))
@@ -281,14 +281,8 @@ class NodeSequentialFile extends NodeHandle implements SequentialFile {
 
   skip (n: number): void {
     this.checkOpen('read')
-    checkRange(this.position, n, this.path)
+    checkReadRange(this.position, n, this.path)
     this.position += n
-  }
-}
-
-function checkRange (offset: number, length: number, path: string): void {
-  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-    throw invalidArgument(`read of ${path}: bad offset ${offset} or length ${length}`)
   }
 }
 

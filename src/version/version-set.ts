@@ -9,7 +9,7 @@
 
 import type { Env, SequentialFile, WritableFile } from '../env/env.js'
 import { isNotFound, joinPath } from '../env/env.js'
-import { currentFileName, manifestFileName, parseFileName, setCurrentFile } from '../dbformat/filename.js'
+import { currentFileName, manifestFileName, parseFileName, setCurrentFile, tempFileName } from '../dbformat/filename.js'
 import { extractUserKey, type InternalKeyComparator } from '../dbformat/internal-key.js'
 import { LogReader } from '../log/reader.js'
 import { LogWriter } from '../log/writer.js'
@@ -154,6 +154,14 @@ export class VersionSet {
    * file 2, last sequence 0), syncs it and points CURRENT at it (which syncs the directory).
    * Unlike LevelDB 1.20, the MANIFEST is synced before CURRENT names it (google/leveldb#189).
    */
+  static async createNewPrepared (env: Env, location: string, icmp: InternalKeyComparator): Promise<void> {
+    if (env.prepareFiles !== undefined) await env.prepareFiles([manifestFileName(location, 1), tempFileName(location, 1)])
+    VersionSet.createNew(env, location, icmp)
+    // An Env that renames in the background (OpfsEnv): CURRENT names the MANIFEST before the open goes on.
+    if (env.settle !== undefined) await env.settle()
+  }
+
+  /** createNew for an Env that creates files synchronously (no prepareFiles). */
   static createNew (env: Env, location: string, icmp: InternalKeyComparator): void {
     const edit = new VersionEdit()
     edit.comparatorName = icmp.user.name
@@ -327,6 +335,9 @@ export class VersionSet {
 
     try {
       if (newNumber !== undefined) {
+        if (this.env.prepareFiles !== undefined) {
+          await this.env.prepareFiles([manifestFileName(this.location, newNumber), tempFileName(this.location, newNumber)])
+        }
         const file = this.env.newWritableFile(manifestFileName(this.location, newNumber))
         created = { number: newNumber, file, writer: new LogWriter(file), snapshotSize: 0 }
         created.writer.addRecord(this.snapshotEdit(base).encode())
@@ -342,6 +353,7 @@ export class VersionSet {
       if (created !== undefined) {
         swapStarted = true
         setCurrentFile(this.env, this.location, created.number)
+        if (this.env.settle !== undefined) await this.env.settle()
       }
     } catch (err) {
       for (const { file } of edit.newFiles) this.unconfirmedFiles.add(file.number)
