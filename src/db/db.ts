@@ -404,6 +404,8 @@ export class DB {
   // put, del and write return the writer's own promise rather than awaiting it in an async
   // function: each async layer would add a promise and microtask hops to every write. A bad
   // argument still becomes a rejection, never a synchronous throw.
+  // put and del copy the key and value into a write batch before they return: the caller may
+  // reuse that memory at once (the abstract-level layer's scratch encoding relies on it).
 
   put (key: Uint8Array, value: Uint8Array, options?: WriteOptions | null): Promise<void> {
     return this.gather(key, value, true, options)
