@@ -87,8 +87,15 @@ export type Decoder = (bytes: Uint8Array) => string | Uint8Array
 
 // An iterator over the engine hands out keys and values already decoded (TextIteratorOptions).
 const decodeUtf8: Decoder = (data) => typeof data === 'string' ? data : textDecoder.decode(data)
-// The engine hands out a fresh copy, so the Buffer may own the same memory.
-const decodeBuffer: Decoder = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+// The engine hands out a fresh copy, so the Buffer may own the same memory. Not for a copy of at
+// most 64 bytes, though: V8 keeps such an array on its heap, and asking for its ArrayBuffer moves
+// it off the heap, which costs several times a second copy into a Buffer from Node's pool.
+const decodeBuffer: Decoder = (bytes) => {
+  if (bytes.length > 64) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const b = Buffer.allocUnsafe(bytes.length)
+  b.set(bytes)
+  return b
+}
 const decodeView: Decoder = (bytes) => bytes
 
 /** How engine output becomes the format abstract-level asked for. */
