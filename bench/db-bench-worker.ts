@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks'
 import { Random } from '../src/util/random.js'
-import { isStoreName, loadStore, type StoreAdapter } from './stores/store.js'
+import { isStoreName, loadStore, type BenchData, type BenchEncoding, type StoreAdapter } from './stores/store.js'
 
 export const KEY_SIZE = 16
 export const VALUE_SIZE = 100
@@ -58,6 +58,8 @@ export interface WorkerConfig {
   concurrency: number
   /** The store's own directory; created if missing. */
   dir: string
+  /** The abstract-level stores' keyEncoding and valueEncoding (default utf8). */
+  encoding?: BenchEncoding
   /** Phases to run (undefined: all). The read phases bring in fillrandom and overwrite. */
   phases?: PhaseName[]
   /** Force the file-size write meter even where /proc/self/io exists. */
@@ -96,6 +98,8 @@ export interface StoreResult {
   store: string
   version: string
   configuration: string
+  /** Whether the store was given keys and values as strings (else bytes). */
+  strings: boolean
   phases: PhaseResult[]
   /** The fillrandom + overwrite database after its read phases: allocated (du) and apparent bytes. */
   diskBytes?: number
@@ -135,22 +139,31 @@ export function makeKey (k: number): Buffer {
   return key
 }
 
-/** Values cycle through views of a 1 MiB pool of half-compressible pieces, as db_bench's generator. */
+/** The same key as a string: its 16 characters are the key's 16 bytes (ASCII digits). */
+export function makeKeyString (k: number): string {
+  return String(k).padStart(KEY_SIZE, '0')
+}
+
+/**
+ * Values cycle through views of a 1 MiB pool of half-compressible pieces, as db_bench's generator;
+ * for a store given strings, the same pieces as strings (printable ASCII: one byte a character).
+ */
 class ValueSource {
-  private readonly values: Buffer[] = []
+  private readonly values: BenchData[] = []
   private next = 0
 
-  constructor (seed: number) {
+  constructor (seed: number, strings: boolean) {
     const rnd = new Random(seed)
     const count = Math.floor((1 << 20) / VALUE_SIZE)
     const pool = Buffer.allocUnsafe(count * VALUE_SIZE)
     for (let i = 0; i < count; i++) {
       pool.set(rnd.compressibleBytes(VALUE_SIZE), i * VALUE_SIZE)
-      this.values.push(pool.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE))
+      const piece = pool.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE)
+      this.values.push(strings ? piece.toString('latin1') : piece)
     }
   }
 
-  value (): Buffer {
+  value (): BenchData {
     const v = this.values[this.next]!
     this.next = this.next + 1 === this.values.length ? 0 : this.next + 1
     return v
@@ -318,18 +331,19 @@ const settle = async (ms: number): Promise<void> => await new Promise((resolve) 
 
 export async function runStore (config: WorkerConfig, send: (m: WorkerMessage) => void): Promise<StoreResult> {
   if (!isStoreName(config.store)) throw new Error(`unknown store ${config.store}`)
-  return await runAdapter(await loadStore(config.store), config, send)
+  return await runAdapter(await loadStore(config.store, config.encoding ?? 'utf8'), config, send)
 }
 
 /** Runs the phases against one adapter (config.store is not consulted). */
 export async function runAdapter (store: StoreAdapter, config: WorkerConfig, send: (m: WorkerMessage) => void): Promise<StoreResult> {
   mkdirSync(config.dir, { recursive: true })
   const meter = new WriteMeter(config.dir, config.writeMeter ?? 'auto')
-  const values = new ValueSource(301)
+  const values = new ValueSource(301, store.strings)
   const result: StoreResult = {
     store: store.name,
     version: store.version,
     configuration: store.configuration,
+    strings: store.strings,
     phases: [],
     writeMeter: meter.source,
     peakRssBytes: 0,
@@ -346,6 +360,7 @@ export async function runAdapter (store: StoreAdapter, config: WorkerConfig, sen
 
   const measureAfter = plan.filter((p) => ON_READ_DB.has(p) && p !== 'readwhilewriting').pop()
   const { n, reads } = config
+  const key = store.strings ? makeKeyString : makeKey
   let openDir: string | undefined
   let readDbWriteStart = 0
   // Which keys the read database holds, replayed from the fill phases' draws, to check results.
@@ -380,7 +395,7 @@ export async function runAdapter (store: StoreAdapter, config: WorkerConfig, sen
     if (isWrite) {
       eld.enable()
     }
-    const outcome = await runPhase(phase, store, { n, reads, total, config, values, pacer })
+    const outcome = await runPhase(phase, store, { n, reads, total, config, key, values, pacer })
     const seconds = (performance.now() - t0) / 1000
     if (isWrite) {
       // One more timer turn, so that a stall at the very end of the phase is recorded too.
@@ -477,6 +492,8 @@ interface PhaseContext {
   reads: number
   total: number
   config: WorkerConfig
+  /** Key number -> key, in the form the store takes. */
+  key: (k: number) => BenchData
   values: ValueSource
   pacer: Pacer
 }
@@ -503,11 +520,11 @@ async function inFlight (total: number, width: number, pacer: Pacer, op: (i: num
 }
 
 async function runPhase (phase: PhaseName, store: StoreAdapter, ctx: PhaseContext): Promise<PhaseOutcome> {
-  const { n, reads, total, config, values, pacer } = ctx
+  const { n, reads, total, config, key: keyOf, values, pacer } = ctx
   const rnd = new KeyDraws(SEEDS[phase], n)
   let found = 0
   let badValues = 0
-  const checkValue = (v: Uint8Array | undefined): void => {
+  const checkValue = (v: BenchData | undefined): void => {
     if (v === undefined) return
     found++
     if (v.length !== VALUE_SIZE) badValues++
@@ -515,29 +532,29 @@ async function runPhase (phase: PhaseName, store: StoreAdapter, ctx: PhaseContex
 
   switch (phase) {
     case 'fillseq':
-      await inFlight(total, 1, pacer, async (i) => await store.put(makeKey(i), values.value(), false))
+      await inFlight(total, 1, pacer, async (i) => await store.put(keyOf(i), values.value(), false))
       return { ops: total }
     case 'fillrandom':
     case 'overwrite':
-      await inFlight(total, 1, pacer, async () => await store.put(makeKey(rnd.draw()), values.value(), false))
+      await inFlight(total, 1, pacer, async () => await store.put(keyOf(rnd.draw()), values.value(), false))
       return { ops: total }
     case 'fillrandom-64':
-      await inFlight(total, config.concurrency, pacer, async () => await store.put(makeKey(rnd.draw()), values.value(), false))
+      await inFlight(total, config.concurrency, pacer, async () => await store.put(keyOf(rnd.draw()), values.value(), false))
       return { ops: total }
     case 'fillsync':
-      await inFlight(total, 1, pacer, async () => await store.put(makeKey(rnd.draw()), values.value(), true))
+      await inFlight(total, 1, pacer, async () => await store.put(keyOf(rnd.draw()), values.value(), true))
       return { ops: total }
     case 'fillsync-64':
-      await inFlight(total, config.concurrency, pacer, async () => await store.put(makeKey(rnd.draw()), values.value(), true))
+      await inFlight(total, config.concurrency, pacer, async () => await store.put(keyOf(rnd.draw()), values.value(), true))
       return { ops: total }
     case 'fillbatch': {
       const batches = Math.ceil(total / config.batchSize)
       for (let b = 0; b < batches; b++) {
         const size = Math.min(config.batchSize, total - b * config.batchSize)
-        const keys = new Array<Uint8Array>(size)
-        const vals = new Array<Uint8Array>(size)
+        const keys = new Array<BenchData>(size)
+        const vals = new Array<BenchData>(size)
         for (let j = 0; j < size; j++) {
-          keys[j] = makeKey(b * config.batchSize + j)
+          keys[j] = keyOf(b * config.batchSize + j)
           vals[j] = values.value()
         }
         await store.batch(keys, vals)
@@ -548,14 +565,14 @@ async function runPhase (phase: PhaseName, store: StoreAdapter, ctx: PhaseContex
       return { ops: total }
     }
     case 'readrandom':
-      await inFlight(reads, 1, pacer, async () => checkValue(await store.get(makeKey(rnd.draw()))))
+      await inFlight(reads, 1, pacer, async () => checkValue(await store.get(keyOf(rnd.draw()))))
       return { ops: reads, found, badValues }
     case 'readrandom-64':
-      await inFlight(reads, config.concurrency, pacer, async () => checkValue(await store.get(makeKey(rnd.draw()))))
+      await inFlight(reads, config.concurrency, pacer, async () => checkValue(await store.get(keyOf(rnd.draw()))))
       return { ops: reads, found, badValues }
     case 'readrandom-getsync':
       for (let i = 0; i < reads; i++) {
-        checkValue(store.getSync(makeKey(rnd.draw())))
+        checkValue(store.getSync(keyOf(rnd.draw())))
         pacer.done++
         const p = pacer.check()
         if (p !== undefined) await p
@@ -585,10 +602,10 @@ async function runPhase (phase: PhaseName, store: StoreAdapter, ctx: PhaseContex
     }
     case 'seekrandom':
       await inFlight(reads, 1, pacer, async () => {
-        const target = makeKey(rnd.draw())
+        const target = keyOf(rnd.draw())
         const got = store.seek(target)
         const key = got instanceof Promise ? await got : got
-        if (key !== undefined && Buffer.compare(key, target) === 0) found++
+        if (key !== undefined && sameData(key, target)) found++
       })
       return { ops: reads, found }
     case 'readwhilewriting': {
@@ -599,14 +616,14 @@ async function runPhase (phase: PhaseName, store: StoreAdapter, ctx: PhaseContex
       let readsDone = false
       const writing = (async () => {
         while (!readsDone) {
-          await store.put(makeKey(writer.draw()), values.value(), false)
+          await store.put(keyOf(writer.draw()), values.value(), false)
           writes++
           const p = pacer.check()
           if (p !== undefined) await p
         }
       })()
       try {
-        await inFlight(reads, 1, pacer, async () => checkValue(await store.get(makeKey(rnd.draw()))))
+        await inFlight(reads, 1, pacer, async () => checkValue(await store.get(keyOf(rnd.draw()))))
       } finally {
         readsDone = true
         await writing
@@ -614,6 +631,11 @@ async function runPhase (phase: PhaseName, store: StoreAdapter, ctx: PhaseContex
       return { ops: reads, found, badValues, writes }
     }
   }
+}
+
+function sameData (a: BenchData, b: BenchData): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b
+  return Buffer.compare(a, b) === 0
 }
 
 // ---------------------------------------------------------------------------------------------

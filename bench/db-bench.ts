@@ -2,10 +2,12 @@
 // lmdb-js and memory-level on the same workloads, each store in a fresh process and directory.
 //
 //   npm run bench -- [--quick] [--n 1000000] [--reads N] [--sync-ops 10000] [--stores a,b]
-//                    [--phases a,b] [--dir /tmp] [--out dist/bench-results] [--keep] [--write-meter files]
+//                    [--phases a,b] [--encodings utf8,buffer] [--dir /tmp] [--out dist/bench-results]
+//                    [--keep] [--write-meter files]
 //
-// Prints a table with Shale's ratios to classic-level and to the best peer, writes the whole run
-// as JSON, and draws the ratios as an SVG chart (doc/db-bench.md explains every figure).
+// For each encoding asked for (the abstract-level stores' keyEncoding and valueEncoding), prints a
+// table with Shale's ratios to classic-level and to the best peer, writes that run as JSON, and
+// draws the ratios as an SVG chart (doc/db-bench.md explains every figure).
 
 import { execFileSync, fork } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -14,7 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { renderRatioChart, formatRatio, type ChartRow } from './chart.js'
-import { isStoreName, SHALE_STORES, STORE_NAMES, type StoreName } from './stores/store.js'
+import { ENCODINGS, isEncoding, isStoreName, SHALE_STORES, STORE_NAMES, type BenchEncoding, type StoreName } from './stores/store.js'
 import {
   KEY_SIZE, PHASES, VALUE_SIZE, type PhaseName, type PhaseResult, type StoreResult, type WorkerConfig, type WorkerMessage
 } from './db-bench-worker.js'
@@ -28,6 +30,8 @@ export interface BenchOptions {
   quick: boolean
   stores: StoreName[]
   phases?: PhaseName[]
+  /** One run (one table) per encoding, in this order. */
+  encodings: BenchEncoding[]
   /** Where each store's fresh directory is made. */
   dir: string
   /** Where the JSON and SVG go. */
@@ -48,6 +52,8 @@ export interface StoreError {
 export interface BenchRun {
   meta: Record<string, unknown>
   options: BenchOptions
+  /** The encoding of this run's abstract-level stores. */
+  encoding: BenchEncoding
   stores: StoreResult[]
   errors: StoreError[]
   summary: SummaryRow[]
@@ -290,7 +296,8 @@ function gitDescribe (): { commit?: string, dirty?: boolean } {
   }
 }
 
-export async function runBench (options: BenchOptions, out: BenchOutput = consoleOutput()): Promise<BenchRun> {
+/** One run of every store in one encoding. */
+export async function runBench (options: BenchOptions, encoding: BenchEncoding, out: BenchOutput = consoleOutput()): Promise<BenchRun> {
   const started = new Date()
   const cpu = cpus()
   const meta: Record<string, unknown> = {
@@ -302,15 +309,16 @@ export async function runBench (options: BenchOptions, out: BenchOutput = consol
     memoryBytes: totalmem(),
     keySize: KEY_SIZE,
     valueSize: VALUE_SIZE,
+    encoding,
     ...gitDescribe()
   }
-  out.line(`db_bench: N=${options.n.toLocaleString('en-US')}, reads=${options.reads.toLocaleString('en-US')}, sync writes=${options.syncOps.toLocaleString('en-US')}, ` +
+  out.line(`db_bench, ${encoding} encoding: N=${options.n.toLocaleString('en-US')}, reads=${options.reads.toLocaleString('en-US')}, sync writes=${options.syncOps.toLocaleString('en-US')}, ` +
     `${KEY_SIZE}-byte keys, ${VALUE_SIZE}-byte half-compressible values; ${String(meta.cpus)} × ${String(meta.cpuModel)}, Node ${process.version}`)
   const stores: StoreResult[] = []
   const errors: StoreError[] = []
   mkdirSync(options.dir, { recursive: true })
   for (const [i, store] of options.stores.entries()) {
-    const label = `[${i + 1}/${options.stores.length} ${store}]`
+    const label = options.encodings.length > 1 ? `[${encoding} ${i + 1}/${options.stores.length} ${store}]` : `[${i + 1}/${options.stores.length} ${store}]`
     const config: WorkerConfig = {
       store,
       n: options.n,
@@ -319,6 +327,7 @@ export async function runBench (options: BenchOptions, out: BenchOutput = consol
       batchSize: options.batchSize,
       concurrency: options.concurrency,
       dir: mkdtempSync(join(options.dir, `shale-bench-${store}-`)),
+      encoding,
       writeMeter: options.writeMeter,
       keep: options.keep
     }
@@ -334,7 +343,7 @@ export async function runBench (options: BenchOptions, out: BenchOutput = consol
       for (const p of r.problems) out.line(`${label} WRONG RESULT: ${p}`)
     }
   }
-  return { meta, options, stores, errors, summary: summarize(stores) }
+  return { meta, options, encoding, stores, errors, summary: summarize(stores) }
 }
 
 export function chartFor (run: BenchRun): string {
@@ -351,7 +360,7 @@ export function chartFor (run: BenchRun): string {
   }))
   const n = run.options.n.toLocaleString('en-US')
   return renderRatioChart({
-    title: `Shale against classic-level, lmdb-js and memory-level (N=${n})`,
+    title: `Shale against classic-level, lmdb-js and memory-level (N=${n}, ${run.encoding} encoding)`,
     subtitle: `${String(run.meta.date)}, Node ${String(run.meta.node)}, ${String(run.meta.cpus)} × ${String(run.meta.cpuModel)}`,
     series,
     rows
@@ -361,8 +370,8 @@ export function chartFor (run: BenchRun): string {
 export function writeOutputs (run: BenchRun): { json: string, svg: string } {
   mkdirSync(run.options.out, { recursive: true })
   const stamp = String(run.meta.date).replace(/[:.]/g, '-')
-  const json = join(run.options.out, `db-bench-${stamp}.json`)
-  const svg = join(run.options.out, `db-bench-${stamp}.svg`)
+  const json = join(run.options.out, `db-bench-${stamp}-${run.encoding}.json`)
+  const svg = join(run.options.out, `db-bench-${stamp}-${run.encoding}.svg`)
   writeFileSync(json, JSON.stringify(run, null, 2) + '\n')
   writeFileSync(svg, chartFor(run))
   return { json, svg }
@@ -380,6 +389,8 @@ const USAGE = `usage: node dist/bench/db-bench.js [options]
   --quick            a small run, for trying things out
   --stores a,b       among ${STORE_NAMES.join(', ')} (default all)
   --phases a,b       among ${PHASES.join(', ')} (default all)
+  --encoding E       the abstract-level stores' key and value encoding: ${ENCODINGS.join(', ')} (default utf8)
+  --encodings a,b    one run and one table per encoding, in this order (e.g. utf8,buffer,view)
   --dir DIR          where each store's fresh directory is made (default the system temp directory)
   --out DIR          where the JSON and SVG go (default dist/bench-results)
   --keep             keep the databases
@@ -405,6 +416,8 @@ export function parseOptions (argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       stores: { type: 'string' },
       phases: { type: 'string' },
+      encoding: { type: 'string' },
+      encodings: { type: 'string' },
       dir: { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
@@ -424,6 +437,11 @@ export function parseOptions (argv: string[]): BenchOptions {
     phases = values.phases.split(',').map((s) => s.trim()).filter((s) => s !== '') as PhaseName[]
     for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`unknown phase ${p}; known: ${PHASES.join(', ')}`)
   }
+  if (values.encoding !== undefined && values.encodings !== undefined) throw new Error('give --encoding or --encodings, not both')
+  const encodings = (values.encodings ?? values.encoding ?? 'utf8').split(',').map((s) => s.trim()).filter((s) => s !== '')
+  if (encodings.length === 0) throw new Error('--encodings needs at least one encoding')
+  for (const e of encodings) if (!isEncoding(e)) throw new Error(`unknown encoding ${e}; known: ${ENCODINGS.join(', ')}`)
+  if (new Set(encodings).size !== encodings.length) throw new Error(`an encoding is named twice in ${encodings.join(',')}`)
   const meter = values['write-meter'] ?? 'auto'
   if (meter !== 'auto' && meter !== 'files') throw new Error('--write-meter must be auto or files')
   const options: BenchOptions = {
@@ -435,6 +453,7 @@ export function parseOptions (argv: string[]): BenchOptions {
     quick,
     // Keep the table's order whatever order they were named in.
     stores: STORE_NAMES.filter((s) => stores.includes(s)),
+    encodings: encodings as BenchEncoding[],
     dir: values.dir ?? tmpdir(),
     out: values.out ?? fileURLToPath(new URL('../bench-results', import.meta.url)),
     keep: values.keep === true,
@@ -458,22 +477,33 @@ export async function benchMain (argv: string[], out: BenchOutput = consoleOutpu
     console.error((err as Error).message)
     return 2
   }
-  const run = await runBench(options, out)
-  const names = run.stores.map((r) => r.store)
-  out.line('')
-  out.line(formatSummary(run.summary, names))
-  out.line('Level = ShaleLevel, DB = Shale engine API, CL = classic-level, best = the best peer (CL, lmdb or mem = memory-level);')
-  out.line('ratios are Shale ÷ peer: above 1 is better for rates, below 1 for size, memory, write amplification and delay.')
-  out.line('')
-  out.line(formatWriteDetails(run.stores))
-  const problems = run.stores.flatMap((r) => r.problems.map((p) => `${r.store}: ${p}`))
-  for (const p of problems) out.line(`WRONG RESULT ${p}`)
-  for (const e of run.errors) out.line(`FAILED ${e.store}: ${e.message.split('\n')[0] ?? ''}`)
-  const files = writeOutputs(run)
-  out.line('')
-  out.line(`JSON: ${files.json}`)
-  out.line(`SVG:  ${files.svg}`)
-  return problems.length > 0 || run.errors.length > 0 ? 1 : 0
+  let failed = false
+  for (const encoding of options.encodings) {
+    const run = await runBench(options, encoding, out)
+    const names = run.stores.map((r) => r.store)
+    out.line('')
+    out.line(`${encoding} encoding (ShaleLevel, classic-level, memory-level; lmdb ${lmdbMode(encoding)}; the engine API takes bytes):`)
+    out.line(formatSummary(run.summary, names))
+    out.line('Level = ShaleLevel, DB = Shale engine API, CL = classic-level, best = the best peer (CL, lmdb or mem = memory-level);')
+    out.line('ratios are Shale ÷ peer: above 1 is better for rates, below 1 for size, memory, write amplification and delay.')
+    out.line('')
+    out.line(formatWriteDetails(run.stores))
+    const problems = run.stores.flatMap((r) => r.problems.map((p) => `${r.store}: ${p}`))
+    for (const p of problems) out.line(`WRONG RESULT ${p}`)
+    for (const e of run.errors) out.line(`FAILED ${e.store}: ${e.message.split('\n')[0] ?? ''}`)
+    const files = writeOutputs(run)
+    out.line('')
+    out.line(`JSON: ${files.json}`)
+    out.line(`SVG:  ${files.svg}`)
+    if (problems.length > 0 || run.errors.length > 0) failed = true
+    if (encoding !== options.encodings[options.encodings.length - 1]) out.line('')
+  }
+  return failed ? 1 : 0
+}
+
+/** How lmdb-js is set up for an encoding (bench/stores/lmdb.ts). */
+function lmdbMode (encoding: BenchEncoding): string {
+  return encoding === 'utf8' ? 'string' : encoding === 'json' ? 'json values' : 'binary'
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,14 +1,15 @@
 // The part shared by the three abstract-level stores (ShaleLevel, classic-level, memory-level):
 // they differ only in how the database is constructed, so the workloads go through exactly the
-// same abstract-level calls for each, which is what a user switching between them would run.
+// same abstract-level calls for each, in the same encoding, which is what a user switching
+// between them would run.
 
-import type { BenchCursor, BenchEntry, OpenMode, StoreAdapter } from './store.js'
+import { takesStrings, type BenchCursor, type BenchData, type BenchEncoding, type BenchEntry, type OpenMode, type StoreAdapter } from './store.js'
 
 type LevelEntry = [unknown, unknown]
 
 /** The slice of abstract-level's database interface the harness uses (typed loosely on purpose:
- *  each package declares its own generics, and the harness passes bytes in the store's native
- *  format, so no encoding happens on the way). */
+ *  each package declares its own generics, and the harness passes keys and values of the type
+ *  the run's encoding takes: strings for utf8 and json, Buffers for buffer and view). */
 export interface LevelLike {
   open (): Promise<void>
   close (): Promise<void>
@@ -32,9 +33,15 @@ export abstract class AbstractLevelStore implements StoreAdapter {
   readonly hasGetSync: boolean = true
   /** The property holding the store's statistics, if it has one. */
   protected readonly statsProperty: string | undefined = undefined
+  readonly strings: boolean
   private db: LevelLike | undefined
 
-  /** A new, unopened database at `dir`. */
+  /** `encoding` is both the keyEncoding and the valueEncoding of the database. */
+  constructor (protected readonly encoding: BenchEncoding) {
+    this.strings = takesStrings(encoding)
+  }
+
+  /** A new, unopened database at `dir`, in this.encoding. */
   protected abstract create (dir: string): LevelLike
 
   protected get level (): LevelLike {
@@ -54,24 +61,24 @@ export abstract class AbstractLevelStore implements StoreAdapter {
     await db?.close()
   }
 
-  async put (key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
+  async put (key: BenchData, value: BenchData, sync: boolean): Promise<void> {
     // Pass no options object at all for the common case, as an application would.
     if (sync) await this.level.put(key, value, { sync: true })
     else await this.level.put(key, value)
   }
 
-  async batch (keys: Uint8Array[], values: Uint8Array[]): Promise<void> {
+  async batch (keys: BenchData[], values: BenchData[]): Promise<void> {
     const ops = new Array<{ type: 'put', key: unknown, value: unknown }>(keys.length)
     for (let i = 0; i < keys.length; i++) ops[i] = { type: 'put', key: keys[i], value: values[i] }
     await this.level.batch(ops)
   }
 
-  async get (key: Uint8Array): Promise<Uint8Array | undefined> {
-    return await this.level.get(key) as Uint8Array | undefined
+  async get (key: BenchData): Promise<BenchData | undefined> {
+    return await this.level.get(key) as BenchData | undefined
   }
 
-  getSync (key: Uint8Array): Uint8Array | undefined {
-    return this.level.getSync(key) as Uint8Array | undefined
+  getSync (key: BenchData): BenchData | undefined {
+    return this.level.getSync(key) as BenchData | undefined
   }
 
   cursor (reverse: boolean): BenchCursor {
@@ -82,11 +89,11 @@ export abstract class AbstractLevelStore implements StoreAdapter {
     }
   }
 
-  async seek (target: Uint8Array): Promise<Uint8Array | undefined> {
+  async seek (target: BenchData): Promise<BenchData | undefined> {
     const it = this.level.iterator({ gte: target, limit: 1 })
     try {
       const entry = await it.next()
-      return entry === undefined ? undefined : entry[0] as Uint8Array
+      return entry === undefined ? undefined : entry[0] as BenchData
     } finally {
       await it.close()
     }

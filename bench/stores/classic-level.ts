@@ -1,5 +1,6 @@
-// classic-level 3 (LevelDB 1.20 in a native addon), with its default options, keys and values as
-// Buffers (its native format, so nothing is transcoded).
+// classic-level 3 (LevelDB 1.20 in a native addon), with its default options, keys and values in
+// the run's encoding (abstract-level's encodings; utf8 is classic-level's default, encoded and
+// decoded in its C++ half).
 
 import { ClassicLevel } from 'classic-level'
 import { AbstractLevelStore, type LevelLike } from './abstract-level-store.js'
@@ -9,10 +10,13 @@ export class ClassicLevelStore extends AbstractLevelStore {
   readonly name = 'classic-level'
   readonly version = packageVersion('classic-level')
   readonly durable = true
-  readonly configuration = 'classic-level, default options (4 MiB write buffer, 8 MiB block cache, Snappy, 10-bit bloom), buffer encoding'
+  get configuration (): string {
+    return `classic-level, default options (4 MiB write buffer, 8 MiB block cache, Snappy, 10-bit bloom), ${this.encoding} encoding`
+  }
+
   protected override readonly statsProperty = 'leveldb.stats'
 
   protected create (dir: string): LevelLike {
-    return new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' }) as unknown as LevelLike
+    return new ClassicLevel<unknown, unknown>(dir, { keyEncoding: this.encoding, valueEncoding: this.encoding }) as unknown as LevelLike
   }
 }

@@ -1,11 +1,11 @@
-// Shale's lean engine API (DB from src/db/db.ts): bytes in, bytes out, no encoding layer and no
-// abstract-level bookkeeping. Its reads and iterators are synchronous, so they are returned as
+// Shale's lean engine API (DB from src/db/db.ts): bytes in, bytes out whatever the run's encoding
+// (it has no encoding layer), and no abstract-level bookkeeping. Its reads and iterators are synchronous, so they are returned as
 // plain values; the harness's "awaited" get still awaits the engine's async get().
 
 import { DB } from '../../src/db/db.js'
 import type { DBIteratorHandle } from '../../src/db/api.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
-import type { BenchCursor, BenchEntry, OpenMode, StoreAdapter } from './store.js'
+import type { BenchCursor, BenchData, BenchEntry, OpenMode, StoreAdapter } from './store.js'
 import { shaleVersion } from './store.js'
 
 const SYNC = { sync: true }
@@ -15,7 +15,8 @@ export class ShaleDBStore implements StoreAdapter {
   readonly version = shaleVersion()
   readonly durable = true
   readonly hasGetSync = true
-  readonly configuration = 'Shale engine API (DB.open), default options (4 MiB write buffer, 8 MiB block cache, Snappy, 10-bit bloom)'
+  readonly configuration = 'Shale engine API (DB.open), default options (4 MiB write buffer, 8 MiB block cache, Snappy, 10-bit bloom), bytes (no encodings)'
+  readonly strings = false
   private engine: DB | undefined
 
   private get db (): DB {
@@ -33,22 +34,23 @@ export class ShaleDBStore implements StoreAdapter {
     await db?.close()
   }
 
-  async put (key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
-    await this.db.put(key, value, sync ? SYNC : undefined)
+  // The harness gives a store with `strings` false bytes only.
+  async put (key: BenchData, value: BenchData, sync: boolean): Promise<void> {
+    await this.db.put(key as Uint8Array, value as Uint8Array, sync ? SYNC : undefined)
   }
 
-  async batch (keys: Uint8Array[], values: Uint8Array[]): Promise<void> {
+  async batch (keys: BenchData[], values: BenchData[]): Promise<void> {
     const batch = new WriteBatch()
-    for (let i = 0; i < keys.length; i++) batch.put(keys[i]!, values[i]!)
+    for (let i = 0; i < keys.length; i++) batch.put(keys[i] as Uint8Array, values[i] as Uint8Array)
     await this.db.write(batch)
   }
 
-  async get (key: Uint8Array): Promise<Uint8Array | undefined> {
-    return await this.db.get(key)
+  async get (key: BenchData): Promise<Uint8Array | undefined> {
+    return await this.db.get(key as Uint8Array)
   }
 
-  getSync (key: Uint8Array): Uint8Array | undefined {
-    return this.db.getSync(key)
+  getSync (key: BenchData): Uint8Array | undefined {
+    return this.db.getSync(key as Uint8Array)
   }
 
   cursor (reverse: boolean): BenchCursor {
@@ -60,8 +62,8 @@ export class ShaleDBStore implements StoreAdapter {
     }
   }
 
-  seek (target: Uint8Array): Uint8Array | undefined {
-    const it = this.db.iterator({ gte: target, limit: 1 })
+  seek (target: BenchData): Uint8Array | undefined {
+    const it = this.db.iterator({ gte: target as Uint8Array, limit: 1 })
     try {
       return it.next()?.[0]
     } finally {

@@ -1,5 +1,5 @@
 // ShaleLevel, the abstract-level database over Shale's engine, with its default options (which
-// are classic-level's), keys and values as Uint8Array ('view', one of its native formats).
+// are classic-level's), keys and values in the run's encoding.
 
 import { ShaleLevel } from '../../src/level/shale-level.js'
 import { AbstractLevelStore, type LevelLike } from './abstract-level-store.js'
@@ -9,10 +9,13 @@ export class ShaleLevelStore extends AbstractLevelStore {
   readonly name = 'shale-level'
   readonly version = shaleVersion()
   readonly durable = true
-  readonly configuration = 'ShaleLevel, default options (4 MiB write buffer, 8 MiB block cache, Snappy, 10-bit bloom), view encoding'
+  get configuration (): string {
+    return `ShaleLevel, default options (4 MiB write buffer, 8 MiB block cache, Snappy, 10-bit bloom), ${this.encoding} encoding`
+  }
+
   protected override readonly statsProperty = 'shale.stats'
 
   protected create (dir: string): LevelLike {
-    return new ShaleLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LevelLike
+    return new ShaleLevel<unknown, unknown>(dir, { keyEncoding: this.encoding, valueEncoding: this.encoding }) as unknown as LevelLike
   }
 }

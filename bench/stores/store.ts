@@ -11,8 +11,30 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
-/** A key and a value, both bytes. */
-export type BenchEntry = [key: Uint8Array, value: Uint8Array]
+/**
+ * A key or a value as the harness hands it to a store and gets it back: a string for the 'utf8'
+ * and 'json' encodings, bytes (a Buffer) otherwise.
+ */
+export type BenchData = Uint8Array | string
+
+/** A key and a value. */
+export type BenchEntry = [key: BenchData, value: BenchData]
+
+/**
+ * The encoding every abstract-level store of a run is opened with (its keyEncoding and
+ * valueEncoding): what users run. 'utf8' and 'json' are given strings, 'buffer' and 'view' bytes.
+ */
+export const ENCODINGS = ['utf8', 'buffer', 'json', 'view'] as const
+export type BenchEncoding = typeof ENCODINGS[number]
+
+export function isEncoding (name: string): name is BenchEncoding {
+  return (ENCODINGS as readonly string[]).includes(name)
+}
+
+/** Whether a store in this encoding takes and returns strings (else bytes). */
+export function takesStrings (encoding: BenchEncoding): boolean {
+  return encoding === 'utf8' || encoding === 'json'
+}
 
 /** A forward or reverse cursor over the whole store, read in chunks. */
 export interface BenchCursor {
@@ -40,18 +62,20 @@ export interface StoreAdapter {
   readonly hasGetSync: boolean
   /** A sentence on how this store is configured, recorded in the JSON. */
   readonly configuration: string
+  /** Whether keys and values are given and returned as strings (else as bytes). */
+  readonly strings: boolean
 
   open (dir: string, mode: OpenMode): Promise<void>
   close (): Promise<void>
 
-  put (key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void>
+  put (key: BenchData, value: BenchData, sync: boolean): Promise<void>
   /** Writes keys[i] -> values[i] for every i, atomically. */
-  batch (keys: Uint8Array[], values: Uint8Array[]): Promise<void>
-  get (key: Uint8Array): Promise<Uint8Array | undefined>
-  getSync (key: Uint8Array): Uint8Array | undefined
+  batch (keys: BenchData[], values: BenchData[]): Promise<void>
+  get (key: BenchData): Promise<BenchData | undefined>
+  getSync (key: BenchData): BenchData | undefined
   cursor (reverse: boolean): BenchCursor
   /** The first key >= target, read through a new iterator (db_bench's seekrandom). */
-  seek (target: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>
+  seek (target: BenchData): BenchData | undefined | Promise<BenchData | undefined>
   /** The store's own statistics text, if it has one (LevelDB's "stats" property). */
   stats (): string | undefined
 }
@@ -68,16 +92,17 @@ export function isStoreName (name: string): name is StoreName {
 }
 
 /**
- * Loads one adapter. Each lives in its own module and is imported only when asked for, so that a
- * run without lmdb never loads its native addon (and a missing peer package fails only its store).
+ * Loads one adapter, set up for the run's encoding (the engine API has none: it always takes
+ * bytes). Each lives in its own module and is imported only when asked for, so that a run without
+ * lmdb never loads its native addon (and a missing peer package fails only its store).
  */
-export async function loadStore (name: StoreName): Promise<StoreAdapter> {
+export async function loadStore (name: StoreName, encoding: BenchEncoding): Promise<StoreAdapter> {
   switch (name) {
     case 'shale-db': return new (await import('./shale-db.js')).ShaleDBStore()
-    case 'shale-level': return new (await import('./shale-level.js')).ShaleLevelStore()
-    case 'classic-level': return new (await import('./classic-level.js')).ClassicLevelStore()
-    case 'lmdb': return new (await import('./lmdb.js')).LmdbStore()
-    case 'memory-level': return new (await import('./memory-level.js')).MemoryLevelStore()
+    case 'shale-level': return new (await import('./shale-level.js')).ShaleLevelStore(encoding)
+    case 'classic-level': return new (await import('./classic-level.js')).ClassicLevelStore(encoding)
+    case 'lmdb': return new (await import('./lmdb.js')).LmdbStore(encoding)
+    case 'memory-level': return new (await import('./memory-level.js')).MemoryLevelStore(encoding)
   }
 }
 

@@ -23,6 +23,7 @@ import { copyBytes } from '../util/byte-pool.js'
 import { corruption, invalidArgument } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
 import { Random } from '../util/random.js'
+import { readUtf8 } from '../util/utf8.js'
 import { READ_BYTES_PERIOD } from '../version/policy.js'
 
 
@@ -118,6 +119,20 @@ export class DBIterator {
   copyValue (): Uint8Array {
     if (!this.isValid) throw notPositioned()
     return this.direction === FORWARD ? copyBytes(this.internal.value()) : this.savedValue.copy()
+  }
+
+  /** The current key decoded from UTF-8, read where it lies (no copy). */
+  keyString (): string {
+    if (!this.isValid) throw notPositioned()
+    return this.direction === FORWARD ? readUtf8(this.currentIKey, 0, this.currentKeyLength) : this.savedKey.string()
+  }
+
+  /** The current value decoded from UTF-8, read where it lies (no copy). */
+  valueString (): string {
+    if (!this.isValid) throw notPositioned()
+    if (this.direction !== FORWARD) return this.savedValue.string()
+    const value = this.internal.value()
+    return readUtf8(value, 0, value.length)
   }
 
   seekToFirst (): void {
@@ -344,6 +359,11 @@ class ByteHolder {
   /** A copy of the held bytes that the caller owns. */
   copy (): Uint8Array {
     return copyBytes(this.buf, 0, this.length)
+  }
+
+  /** The held bytes decoded from UTF-8. */
+  string (): string {
+    return readUtf8(this.buf, 0, this.length)
   }
 
   clear (): void {

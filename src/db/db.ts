@@ -419,6 +419,8 @@ export class DB {
   // put, del and write return the writer's own promise rather than awaiting it in an async
   // function: each async layer would add a promise and microtask hops to every write. A bad
   // argument still becomes a rejection, never a synchronous throw.
+  // put and del copy the key and value into a write batch before they return: the caller may
+  // reuse that memory at once (the abstract-level layer's scratch encoding relies on it).
 
   put (key: Uint8Array, value: Uint8Array, options?: WriteOptions | null): Promise<void> {
     return this.gather(key, value, true, options)
@@ -485,6 +487,7 @@ export class DB {
    * since the last microtask checkpoint), a data block missing from the block cache is read on a
    * read worker (doc/read-workers.md) while this thread goes on. The lookup keeps the sequence and
    * the Version it started with, so the result is the same as getSync()'s at the time of the call.
+   * `key` is read before the first wait: the caller may reuse its bytes once get() has returned.
    */
   async get (key: Uint8Array, options?: ReadOptions | null): Promise<Uint8Array | undefined> {
     const alone = readsThisRun++ === 0

@@ -11,11 +11,26 @@
 // The DBIterator is moved lazily: it is positioned on the first read (so a seek() before it costs
 // nothing extra) and stepped past an entry only when the next one is asked for, so no read
 // happens beyond what the caller consumed.
+//
+// For the abstract-level layer's utf8 encoding, keys or values can be handed out as strings
+// decoded straight from the bytes where they lie (TextIteratorOptions), instead of copies that are
+// then decoded: one pass and no allocation per entry besides the string.
 
 import type { DBIteratorHandle, Entry, IteratorOptions } from './api.js'
 import type { DBIterator } from './db-iterator.js'
 import type { Comparator } from '../util/comparator.js'
 import { invalidArgument, ShaleError } from '../util/errors.js'
+
+/**
+ * Iterator options of the layers above the engine: 'utf8' makes the key (or value) slots of the
+ * entries hold strings, decoded from the stored bytes (invalid UTF-8 gives U+FFFD), although
+ * Entry's type still says bytes; only a caller that asked for them reads them as strings.
+ * Default 'bytes': copies the caller owns.
+ */
+export interface TextIteratorOptions extends IteratorOptions {
+  keyFormat?: 'bytes' | 'utf8'
+  valueFormat?: 'bytes' | 'utf8'
+}
 
 /** The DBIterator has not been positioned since creation. */
 const UNPOSITIONED = 0
@@ -38,6 +53,8 @@ export class UserIterator implements DBIteratorHandle {
   private readonly limit: number
   private readonly wantKeys: boolean
   private readonly wantValues: boolean
+  private readonly keyStrings: boolean
+  private readonly valueStrings: boolean
   private count = 0
   private state = UNPOSITIONED
   private isClosed = false
@@ -66,6 +83,8 @@ export class UserIterator implements DBIteratorHandle {
     this.limit = limit !== undefined && Number.isInteger(limit) && limit >= 0 ? limit : Infinity
     this.wantKeys = options.keys !== false
     this.wantValues = options.values !== false
+    this.keyStrings = (options as TextIteratorOptions).keyFormat === 'utf8'
+    this.valueStrings = (options as TextIteratorOptions).valueFormat === 'utf8'
   }
 
   get closed (): boolean {
@@ -161,9 +180,10 @@ export class UserIterator implements DBIteratorHandle {
       return undefined
     }
     this.state = AFTER_RETURNED
+    // Strings travel in the bytes' slots (TextIteratorOptions).
     return [
-      this.wantKeys ? it.copyKey() : undefined,
-      this.wantValues ? it.copyValue() : undefined
+      this.wantKeys ? (this.keyStrings ? it.keyString() as unknown as Uint8Array : it.copyKey()) : undefined,
+      this.wantValues ? (this.valueStrings ? it.valueString() as unknown as Uint8Array : it.copyValue()) : undefined
     ]
   }
 

@@ -8,8 +8,9 @@
 // contents(), group commit is a byte append, and recovery replays a log record without
 // re-encoding. Operation i of the batch gets sequence number `sequence + i`.
 
-import { ByteWriter, Cursor, decodeFixed32, decodeFixed64, encodeFixed32, encodeFixed64, encodeVarint } from '../util/coding.js'
+import { ByteWriter, Cursor, decodeFixed32, decodeFixed64, encodeFixed32, encodeFixed64, encodeVarint, varintLength } from '../util/coding.js'
 import { corruption, isCorruption, ShaleError } from '../util/errors.js'
+import { maxUtf8Length, writeUtf8 } from '../util/utf8.js'
 import { ValueType } from './internal-key.js'
 
 export const WRITE_BATCH_HEADER_SIZE = 12
@@ -34,6 +35,9 @@ export function checkKey (key: unknown): asserts key is Uint8Array {
 export function checkValue (value: unknown): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new ShaleError('LEVEL_INVALID_VALUE', 'value must be a Uint8Array')
 }
+
+/** A key or value for putUtf8/delUtf8: bytes, or a string that stands for its UTF-8 bytes. */
+export type BytesOrString = Uint8Array | string
 
 export interface WriteBatchHandler {
   put (key: Uint8Array, value: Uint8Array): void
@@ -94,6 +98,32 @@ export class WriteBatch {
     pos = encodeVarint(buf, pos, key.length)
     buf.set(key, pos)
     w.length = pos + key.length
+    this.setCount(this.count + 1)
+  }
+
+  /**
+   * As put(), where the key or the value may be a string, written as its UTF-8 bytes straight into
+   * the batch (no intermediate Uint8Array).
+   */
+  putUtf8 (key: BytesOrString, value: BytesOrString): void {
+    if (typeof key !== 'string') checkKey(key)
+    if (typeof value !== 'string') checkValue(value)
+    const w = this.rep
+    w.ensure(1 + MAX_VARINT32 + maxLength(key) + MAX_VARINT32 + maxLength(value))
+    const buf = w.buf
+    buf[w.length] = ValueType.Value
+    w.length = writeData(buf, writeData(buf, w.length + 1, key), value)
+    this.setCount(this.count + 1)
+  }
+
+  /** As del(), where the key may be a string, written as its UTF-8 bytes. */
+  delUtf8 (key: BytesOrString): void {
+    if (typeof key !== 'string') checkKey(key)
+    const w = this.rep
+    w.ensure(1 + MAX_VARINT32 + maxLength(key))
+    const buf = w.buf
+    buf[w.length] = ValueType.Deletion
+    w.length = writeData(buf, w.length + 1, key)
     this.setCount(this.count + 1)
   }
 
@@ -184,6 +214,29 @@ export class WriteBatch {
     }
     if (found !== this.count) throw corruption('WriteBatch has wrong count')
   }
+}
+
+function maxLength (data: BytesOrString): number {
+  return typeof data === 'string' ? maxUtf8Length(data) : data.length
+}
+
+/**
+ * Writes varint32 length + bytes of `data` at `pos` (room for maxLength checked by the caller) and
+ * returns the offset after them. A string's bytes are written where an ASCII string's would go,
+ * after a length prefix as long as its character count needs; in the rare case that its UTF-8
+ * length needs a longer prefix, the bytes are moved up to make room.
+ */
+function writeData (buf: Uint8Array, pos: number, data: BytesOrString): number {
+  if (typeof data !== 'string') {
+    pos = encodeVarint(buf, pos, data.length)
+    buf.set(data, pos)
+    return pos + data.length
+  }
+  const guess = varintLength(data.length)
+  const written = writeUtf8(data, buf, pos + guess)
+  const prefix = varintLength(written)
+  if (prefix !== guess) buf.copyWithin(pos + prefix, pos + guess, pos + guess + written)
+  return encodeVarint(buf, pos, written) + written
 }
 
 /** One record of a batch as positions in `buf` (see WriteBatch.iterateRaw). */

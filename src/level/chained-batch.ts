@@ -6,7 +6,7 @@
 import { AbstractChainedBatch } from 'abstract-level'
 import type { DB } from '../db/db.js'
 import { WriteBatch } from '../dbformat/write-batch.js'
-import { toBytes } from './formats.js'
+import { toData } from './formats.js'
 
 /** Where the batch goes: the engine, or the connection to the thread that owns it (remote/). */
 type BatchWriter = Pick<DB, 'write'>
@@ -21,11 +21,11 @@ export class ShaleChainedBatch<TDatabase, KDefault, VDefault> extends AbstractCh
   }
 
   _put (key: unknown, value: unknown): void {
-    this.batch.put(toBytes(key, 'key'), toBytes(value, 'value'))
+    this.batch.putUtf8(toData(key, 'key'), toData(value, 'value'))
   }
 
   _del (key: unknown): void {
-    this.batch.del(toBytes(key, 'key'))
+    this.batch.delUtf8(toData(key, 'key'))
   }
 
   _clear (): void {

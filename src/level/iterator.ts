@@ -21,6 +21,7 @@ import type { AbstractIteratorOptions, AbstractKeyIteratorOptions, AbstractValue
 import type { DBIteratorHandle, Entry, IteratorOptions } from '../db/api.js'
 import { boundToBytes, decoderFor, toBytes, type Decoder } from './formats.js'
 import type { DB } from '../db/db.js'
+import type { TextIteratorOptions } from '../db/user-iterator.js'
 import { LevelAbortError, snapshotNotOpen } from './errors.js'
 import { engineSnapshotOf, ShaleSnapshot } from './snapshot.js'
 
@@ -73,12 +74,16 @@ export function engineIteratorOptions (options: PrivateIteratorOptions, keys: bo
 /**
  * The engine iterator for a private iterator request. abstract-level lets an iterator be created
  * with a snapshot that is already closed and fails its first read with LEVEL_SNAPSHOT_NOT_OPEN;
- * such an iterator gets a handle that fails every read the same way and holds nothing.
+ * such an iterator gets a handle that fails every read the same way and holds nothing. Keys and
+ * values wanted as 'utf8' come out of it as strings, decoded where they are stored.
  */
 export function openEngineIterator (engine: DB, options: PrivateIteratorOptions, keys: boolean, values: boolean): DBIteratorHandle {
   const snapshot = options.snapshot
   if (snapshot instanceof ShaleSnapshot && snapshot.released) return new ClosedSnapshotHandle()
-  return engine.iterator(engineIteratorOptions(options, keys, values, false))
+  const engineOptions: TextIteratorOptions = engineIteratorOptions(options, keys, values, false)
+  if (keys && options.keyEncoding === 'utf8') engineOptions.keyFormat = 'utf8'
+  if (values && options.valueEncoding === 'utf8') engineOptions.valueFormat = 'utf8'
+  return engine.iterator(engineOptions)
 }
 
 export class ClosedSnapshotHandle implements DBIteratorHandle {

@@ -24,7 +24,7 @@ import { WriteBatch } from '../dbformat/write-batch.js'
 import { ShaleError } from '../util/errors.js'
 import { ShaleChainedBatch } from './chained-batch.js'
 import { clearRange } from './clear.js'
-import { decoderFor, toBytes } from './formats.js'
+import { decoderFor, scratch, toBytes, toData } from './formats.js'
 import {
   engineIteratorOptions, openEngineIterator, ShaleIterator, ShaleKeyIterator, ShaleValueIterator, type PrivateIteratorOptions
 } from './iterator.js'
@@ -162,8 +162,8 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   protected async _get (key: Format, options: PrivateReadOptions): Promise<Format | undefined> {
     if (this.#remote !== undefined) return await this.#remote.get(key, options)
     const value = options.snapshot === undefined && options.fillCache === undefined
-      ? await this.engine.get(toBytes(key, 'key'))
-      : await this.engine.get(toBytes(key, 'key'), {
+      ? await this.engine.get(scratch.first(key, 'key'))
+      : await this.engine.get(scratch.first(key, 'key'), {
         snapshot: engineSnapshotOf(options.snapshot),
         fillCache: options.fillCache !== false
       })
@@ -173,8 +173,8 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   protected _getSync (key: Format, options: PrivateReadOptions): Format | undefined {
     if (this.#remote !== undefined) return this.#remote.getSync(key, options)
     const value = options.snapshot === undefined && options.fillCache === undefined
-      ? this.engine.getSync(toBytes(key, 'key'))
-      : this.engine.getSync(toBytes(key, 'key'), {
+      ? this.engine.getSync(scratch.first(key, 'key'))
+      : this.engine.getSync(scratch.first(key, 'key'), {
         snapshot: engineSnapshotOf(options.snapshot),
         fillCache: options.fillCache !== false
       })
@@ -188,13 +188,14 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     // One state for all keys: every get takes its sequence when called, and they are all called
     // in this one synchronous loop. Issued together, their block reads may go to read workers.
     const readOptions = { snapshot: engineSnapshotOf(options.snapshot), fillCache: options.fillCache !== false }
-    const values = await Promise.all(keys.map(async (key) => await engine.get(toBytes(key, 'key'), readOptions)))
+    // engine.get reads the key before it first waits, so scratch bytes may back it.
+    const values = await Promise.all(keys.map(async (key) => await engine.get(scratch.first(key, 'key'), readOptions)))
     return values.map((value) => value === undefined ? undefined : decode(value))
   }
 
   protected async _has (key: Format, options: KeyOptions & { snapshot?: unknown, fillCache?: boolean }): Promise<boolean> {
     if (this.#remote !== undefined) return await this.#remote.has(key, options)
-    return this.engine.getSync(toBytes(key, 'key'), {
+    return this.engine.getSync(scratch.first(key, 'key'), {
       snapshot: engineSnapshotOf(options.snapshot),
       fillCache: options.fillCache !== false
     }) !== undefined
@@ -204,7 +205,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (this.#remote !== undefined) return await this.#remote.hasMany(keys, options)
     const engine = this.engine
     const readOptions = { snapshot: engineSnapshotOf(options.snapshot), fillCache: options.fillCache !== false }
-    return keys.map((key) => engine.getSync(toBytes(key, 'key'), readOptions) !== undefined)
+    return keys.map((key) => engine.getSync(scratch.first(key, 'key'), readOptions) !== undefined)
   }
 
   protected _iterator (options: PrivateIteratorOptions): ShaleIterator<this, unknown, unknown> {
@@ -256,7 +257,9 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
       return super.put(key as KDefault, value as VDefault, options as AbstractPutOptions<KDefault, VDefault>)
     }
     try {
-      return this.engine.put(this.#encodeKey(key), this.#encodeValue(value), writeOptions(options))
+      const k = this.#encodeKey(key)
+      const v = this.#encodeValue(value)
+      return this.engine.put(scratch.first(k, 'key'), scratch.next(v, 'value'), writeOptions(options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -265,7 +268,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   override del (key: unknown, options?: unknown): Promise<void> {
     if (key == null || !this.#direct(options)) return super.del(key as KDefault, options as AbstractDelOptions<KDefault>)
     try {
-      return this.engine.del(this.#encodeKey(key), writeOptions(options))
+      return this.engine.del(scratch.first(this.#encodeKey(key), 'key'), writeOptions(options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -287,9 +290,9 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
           return super.batch(ops, options as AbstractBatchOptions<KDefault, VDefault>)
         }
         if (op.type === 'put' && op.value != null && op.valueEncoding == null) {
-          batch.put(this.#encodeKey(op.key), this.#encodeValue(op.value))
+          batch.putUtf8(toData(this.#encodeKey(op.key), 'key'), toData(this.#encodeValue(op.value), 'value'))
         } else if (op.type === 'del') {
-          batch.del(this.#encodeKey(op.key))
+          batch.delUtf8(toData(this.#encodeKey(op.key), 'key'))
         } else {
           return super.batch(ops, options as AbstractBatchOptions<KDefault, VDefault>)
         }
@@ -309,14 +312,15 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     return o.keyEncoding == null && o.valueEncoding == null
   }
 
-  #encodeKey (key: unknown): Uint8Array {
+  /** The key in the database's key encoding: a string or bytes (checked where it is used). */
+  #encodeKey (key: unknown): unknown {
     const codec = this.#keyCodec ??= this.keyEncoding() as unknown as Codec
-    return toBytes(codec.encode(key), 'key')
+    return codec.encode(key)
   }
 
-  #encodeValue (value: unknown): Uint8Array {
+  #encodeValue (value: unknown): unknown {
     const codec = this.#valueCodec ??= this.valueEncoding() as unknown as Codec
-    return toBytes(codec.encode(value), 'value')
+    return codec.encode(value)
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -324,20 +328,20 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
 
   protected async _put (key: Format, value: Format, options: PrivateWriteOptions): Promise<void> {
     if (this.#remote !== undefined) return await this.#remote.put(key, value, options)
-    await this.engine.put(toBytes(key, 'key'), toBytes(value, 'value'), { sync: options.sync === true })
+    await this.engine.put(scratch.first(key, 'key'), scratch.next(value, 'value'), { sync: options.sync === true })
   }
 
   protected async _del (key: Format, options: PrivateWriteOptions): Promise<void> {
     if (this.#remote !== undefined) return await this.#remote.del(key, options)
-    await this.engine.del(toBytes(key, 'key'), { sync: options.sync === true })
+    await this.engine.del(scratch.first(key, 'key'), { sync: options.sync === true })
   }
 
   protected async _batch (operations: PrivateBatchOperation[], options: PrivateWriteOptions): Promise<void> {
     if (this.#remote !== undefined) return await this.#remote.batch(operations, options)
     const batch = new WriteBatch()
     for (const op of operations) {
-      if (op.type === 'put') batch.put(toBytes(op.key, 'key'), toBytes(op.value, 'value'))
-      else batch.del(toBytes(op.key, 'key'))
+      if (op.type === 'put') batch.putUtf8(toData(op.key, 'key'), toData(op.value, 'value'))
+      else batch.delUtf8(toData(op.key, 'key'))
     }
     await this.engine.write(batch, { sync: options.sync === true })
   }

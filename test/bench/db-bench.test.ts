@@ -1,6 +1,6 @@
 // The db_bench harness: its arithmetic (ratios, best peer), its chart, its option parsing, its
-// result checks (a store that loses writes must be caught), and one small end-to-end run of the
-// real command with Shale and memory-level only.
+// result checks (a store that loses writes must be caught, in every encoding), and small
+// end-to-end runs of the real command with Shale and memory-level only.
 
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
@@ -10,15 +10,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { formatSummary, parseOptions, summarize, type BenchRun } from '../../bench/db-bench.js'
-import { makeKey, runAdapter, type PhaseResult, type StoreResult, type WorkerMessage } from '../../bench/db-bench-worker.js'
+import { makeKey, makeKeyString, runAdapter, type PhaseResult, type StoreResult, type WorkerMessage } from '../../bench/db-bench-worker.js'
 import { axisExponents, escapeXml, renderRatioChart } from '../../bench/chart.js'
 import { MemoryLevelStore } from '../../bench/stores/memory-level.js'
+import { ENCODINGS, type BenchData, type BenchEncoding } from '../../bench/stores/store.js'
 
 function storeResult (store: string, phases: Array<[PhaseResult['name'], number]>, extra: Partial<StoreResult> = {}): StoreResult {
   return {
     store,
     version: '0',
     configuration: '',
+    strings: false,
     phases: phases.map(([name, opsPerSec]) => ({ name, ops: 1, seconds: 1 / opsPerSec, opsPerSec })),
     writeMeter: 'proc-io',
     peakRssBytes: 0,
@@ -128,27 +130,48 @@ describe('options and keys', () => {
     assert.equal(parseOptions(['--cpu-prof', '/tmp/p']).cpuProfDir, '/tmp/p')
   })
 
+  test('encodings: utf8 by default, one or several in the order given, bad ones rejected', () => {
+    assert.deepEqual(parseOptions([]).encodings, ['utf8'])
+    assert.deepEqual(parseOptions(['--encoding', 'buffer']).encodings, ['buffer'])
+    assert.deepEqual(parseOptions(['--encodings', 'view,utf8,json,buffer']).encodings, ['view', 'utf8', 'json', 'buffer'])
+    assert.throws(() => parseOptions(['--encoding', 'hex']), /unknown encoding hex/)
+    assert.throws(() => parseOptions(['--encodings', 'utf8,utf8']), /named twice/)
+    assert.throws(() => parseOptions(['--encodings', ',']), /at least one/)
+    assert.throws(() => parseOptions(['--encoding', 'utf8', '--encodings', 'buffer']), /not both/)
+  })
+
   test('keys are "%016d"', () => {
     assert.equal(makeKey(0).toString('latin1'), '0000000000000000')
     assert.equal(makeKey(42).toString('latin1'), '0000000000000042')
     assert.equal(makeKey(999_999).toString('latin1'), '0000000000999999')
     assert.equal(makeKey(1234567890123456).toString('latin1'), '1234567890123456')
+    for (const k of [0, 42, 999_999, 1234567890123456]) assert.equal(makeKeyString(k), makeKey(k).toString('latin1'))
   })
 })
 
 describe('result checks', () => {
-  test('a store that loses writes is reported, phase by phase', async () => {
-    // memory-level with every put of a key ending in 7 silently dropped.
-    class LossyStore extends MemoryLevelStore {
-      override async put (key: Uint8Array, value: Uint8Array, sync: boolean): Promise<void> {
-        if (key[key.length - 1] === 0x37) return
-        await super.put(key, value, sync)
-      }
+  // memory-level with every put of a key ending in 7 silently dropped.
+  class LossyStore extends MemoryLevelStore {
+    override async put (key: BenchData, value: BenchData, sync: boolean): Promise<void> {
+      if (typeof key === 'string' ? key.endsWith('7') : key[key.length - 1] === 0x37) return
+      await super.put(key, value, sync)
     }
+  }
+
+  for (const encoding of ENCODINGS) {
+    test(`a store that loses writes is reported, phase by phase (${encoding})`, async () => {
+      await lossyRun(encoding)
+    })
+  }
+
+  async function lossyRun (encoding: BenchEncoding): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'shale-bench-test-'))
     try {
       const messages: WorkerMessage[] = []
-      const result = await runAdapter(new LossyStore(), {
+      const store = new LossyStore(encoding)
+      assert.equal(store.strings, encoding === 'utf8' || encoding === 'json')
+      assert.ok(store.configuration.includes(`${encoding} encoding`), store.configuration)
+      const result = await runAdapter(store, {
         store: 'memory-level', n: 1000, reads: 1000, syncOps: 10, batchSize: 100, concurrency: 8, dir, phases: ['readrandom', 'readseq']
       }, (m) => messages.push(m))
       assert.deepEqual(result.phases.map((p) => p.name), ['fillrandom', 'overwrite', 'readrandom', 'readseq'])
@@ -158,10 +181,11 @@ describe('result checks', () => {
       const readseq = result.phases.find((p) => p.name === 'readseq')!
       assert.ok(readseq.found! < readseq.expectedFound!)
       assert.equal(messages.filter((m) => m.type === 'phase').length, 4)
+      assert.equal(result.strings, store.strings)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }
 })
 
 describe('end to end', () => {
@@ -190,6 +214,11 @@ describe('end to end', () => {
       const svg = readFileSync(join(out, files.find((f) => f.endsWith('.svg'))!), 'utf8')
       assert.deepEqual(json.stores.map((s) => s.store), ['shale-db', 'shale-level', 'memory-level'])
       assert.deepEqual(json.errors, [])
+      // utf8 by default: the abstract-level stores are given strings, the engine API bytes.
+      assert.equal(json.encoding, 'utf8')
+      assert.ok(files.every((f) => f.includes('-utf8.')), files.join(', '))
+      assert.deepEqual(json.stores.map((s) => s.strings), [false, true, true])
+      for (const s of json.stores.slice(1)) assert.ok(s.configuration.includes('utf8 encoding'), s.configuration)
       const all = ['fillseq', 'fillbatch', 'fillrandom-64', 'fillsync', 'fillsync-64', 'fillrandom', 'overwrite', 'readrandom',
         'readrandom-64', 'readrandom-getsync', 'readseq', 'readreverse', 'seekrandom', 'readwhilewriting']
       for (const s of json.stores) {
@@ -222,6 +251,39 @@ describe('end to end', () => {
       // Two series per Shale store: one bar per metric and series that has a ratio.
       const usable = json.summary.reduce((c, r) => c + ['shale-level', 'shale-db'].filter((s) => r.ratios[s]?.best !== undefined).length, 0)
       assert.equal(svg.match(/<rect class="bar"/g)?.length, usable)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  test('--encodings: one run, one table and one pair of files per encoding, in order', () => {
+    const root = mkdtempSync(join(tmpdir(), 'shale-bench-enc-'))
+    try {
+      const script = fileURLToPath(new URL('../../bench/db-bench.js', import.meta.url))
+      const out = join(root, 'out')
+      const run = spawnSync(process.execPath, [script, '--n', '1000', '--stores', 'shale-level,memory-level', '--phases', 'fillbatch,readseq,seekrandom',
+        '--encodings', 'json,buffer', '--dir', join(root, 'dbs'), '--out', out], { encoding: 'utf8', timeout: 60_000 })
+      assert.equal(run.status, 0, run.stderr + run.stdout)
+      assert.ok(!run.stdout.includes('WRONG'))
+      const headings = run.stdout.split('\n').filter((l) => /^\w+ encoding \(/.test(l))
+      assert.deepEqual(headings.map((l) => l.split(' ')[0]), ['json', 'buffer'])
+      assert.equal(run.stdout.match(/^metric\s+unit\s+shale-level\s+memory-level/gm)?.length, 2)
+      assert.match(run.stdout, /\[json 1\/2 shale-level\] fillbatch/)
+      const files = readdirSync(out).sort()
+      assert.equal(files.length, 4, files.join(', '))
+      for (const encoding of ['json', 'buffer']) {
+        const file = files.find((f) => f.endsWith(`-${encoding}.json`))!
+        const json = JSON.parse(readFileSync(join(out, file), 'utf8')) as BenchRun
+        assert.equal(json.encoding, encoding)
+        assert.deepEqual(json.options.encodings, ['json', 'buffer'])
+        for (const s of json.stores) {
+          assert.equal(s.strings, encoding === 'json', s.store)
+          assert.ok(s.configuration.includes(`${encoding} encoding`), s.configuration)
+          assert.deepEqual(s.problems, [])
+          const seek = s.phases.find((p) => p.name === 'seekrandom')!
+          assert.equal(seek.found, seek.expectedFound, `${encoding} ${s.store}`)
+        }
+      }
     } finally {
       rmSync(root, { recursive: true, force: true })
     }

@@ -225,3 +225,53 @@ describe('WriteBatch properties', () => {
       }), { seed: 42, numRuns: 500 })
   })
 })
+
+describe('WriteBatch.putUtf8 and delUtf8', () => {
+  const encoder = new TextEncoder()
+  const bytesOf = (d: Uint8Array | string): Uint8Array => typeof d === 'string' ? encoder.encode(d) : d
+  // Strings of any UTF-16 code units (lone surrogates included), ASCII ones, and bytes.
+  const dataArb: fc.Arbitrary<Uint8Array | string> = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.string({ maxLength: 200 }),
+    fc.uint8Array({ maxLength: 200 })
+  )
+
+  test('property: the same bytes as put/del of the TextEncoder encoding', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), dataArb, dataArb), { maxLength: 20 }), (list) => {
+      const a = new WriteBatch()
+      const b = new WriteBatch()
+      for (const [isPut, key, value] of list) {
+        if (isPut) {
+          a.putUtf8(key, value)
+          b.put(bytesOf(key), bytesOf(value))
+        } else {
+          a.delUtf8(key)
+          b.del(bytesOf(key))
+        }
+      }
+      assert.deepEqual(toHex(a.contents()), toHex(b.contents()))
+      assert.equal(a.count, list.length)
+    }), { seed: 42, numRuns: 500 })
+  })
+
+  test('a string whose UTF-8 length needs a longer length prefix than its character count', () => {
+    // 100 characters, 130 bytes: a one-byte prefix guessed, two needed.
+    for (const s of ['a'.repeat(90) + '€'.repeat(10), '€'.repeat(43), '\u{1F600}'.repeat(40)]) {
+      const a = new WriteBatch()
+      a.putUtf8(s, s)
+      a.delUtf8(s)
+      const b = new WriteBatch()
+      b.put(utf8(s), utf8(s))
+      b.del(utf8(s))
+      assert.equal(toHex(a.contents()), toHex(b.contents()), s)
+    }
+  })
+
+  test('anything but a string or bytes is refused', () => {
+    const b = new WriteBatch()
+    assert.throws(() => b.putUtf8(1 as unknown as string, 'v'), (err: unknown) => err instanceof ShaleError && err.code === 'LEVEL_INVALID_KEY')
+    assert.throws(() => b.putUtf8('k', null as unknown as string), (err: unknown) => err instanceof ShaleError && err.code === 'LEVEL_INVALID_VALUE')
+    assert.throws(() => b.delUtf8({} as unknown as string), (err: unknown) => err instanceof ShaleError && err.code === 'LEVEL_INVALID_KEY')
+    assert.equal(b.count, 0)
+  })
+})

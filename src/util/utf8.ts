@@ -1,0 +1,28 @@
+// Strings to and from UTF-8 bytes where bytes already have a home: written straight into a buffer
+// being built (a write batch), read straight out of the bytes they are stored in (a block, the
+// memtable). Going through TextEncoder.encode() and a copy of the bytes instead costs an
+// allocation per string and a second pass over it, which on 16-byte keys and 100-byte values
+// is most of what a string costs over a Uint8Array (doc/performance.md, "Encodings").
+
+const encoder = new TextEncoder()
+// Not fatal: bytes that are not UTF-8 decode with U+FFFD replacements, as TextDecoder's default
+// and classic-level do.
+const decoder = new TextDecoder()
+
+/** The most bytes the UTF-8 encoding of `s` can take: three per UTF-16 code unit. */
+export function maxUtf8Length (s: string): number {
+  return s.length * 3
+}
+
+/**
+ * Writes the UTF-8 encoding of `s` (lone surrogates become U+FFFD, as with TextEncoder) into
+ * `buf` at `pos`, which must have room for maxUtf8Length(s) bytes. Returns the bytes written.
+ */
+export function writeUtf8 (s: string, buf: Uint8Array, pos: number): number {
+  return encoder.encodeInto(s, pos === 0 ? buf : buf.subarray(pos)).written
+}
+
+/** The string whose UTF-8 encoding is buf[start, end), without copying the bytes first. */
+export function readUtf8 (buf: Uint8Array, start: number, end: number): string {
+  return decoder.decode(start === 0 && end === buf.length ? buf : buf.subarray(start, end))
+}
