@@ -21,7 +21,8 @@ import { destroyDB } from './destroy.js'
 import { repairDB } from './repair.js'
 import { PIN_STATE, pinState, writeCheckpoint, type CheckpointResult, type PinnedState } from './checkpoint.js'
 import { runFlushJob } from './flush-job.js'
-import { inlineJobs, workerJobs, type BackgroundJobs, type OnWorkerLost } from './background-jobs.js'
+import { inlineJobs, type BackgroundJobs, type OnWorkerLost } from './jobs.js'
+import { platform } from './platform-node.js'
 import { describeError, describeFiles, describeNames, InfoLog } from './info-log.js'
 import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
@@ -43,12 +44,12 @@ import { BloomFilterPolicy } from '../table/bloom.js'
 import type { Block } from '../table/block.js'
 import type { BlockCacheKey } from '../table/table.js'
 import { type Env, type FileLock, baseName, dirName } from '../env/env.js'
-import { NodeEnv } from '../env/node-env.js'
 import { LruCache } from '../util/lru-cache.js'
 import { copyBytes } from '../util/byte-pool.js'
 import { Mutex, Signal } from '../util/mutex.js'
 import { corruption, invalidArgument, ShaleError } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
+import { onNextMacrotask } from '../util/macrotask.js'
 
 
 interface ManualCompaction {
@@ -103,7 +104,7 @@ export class DB {
     this.options = options
     this.readOnly = options.readOnly
     this.tableOptions = tableWriteOptions(options)
-    this.jobs = options.backgroundWorkers ? workerJobs : inlineJobs
+    this.jobs = options.backgroundWorkers ? platform.workerJobs : inlineJobs
     this.blockCache = new LruCache<BlockCacheKey, Block>(options.cacheSize)
     this.tableCache = new TableCache(env, location, {
       icmp: this.icmp,
@@ -157,7 +158,7 @@ export class DB {
     options ??= {}
     if (typeof location !== 'string' || location === '') throw invalidArgument('location must be a non-empty string')
     const resolved = resolveOptions(options)
-    const env = options.env ?? new NodeEnv()
+    const env = options.env ?? platform.defaultEnv()
     const db = new DB(location, env, resolved)
     const started = performance.now()
     try {
@@ -346,7 +347,7 @@ export class DB {
 
   /** Deletes every LevelDB file of a closed database and the directory if it is then empty. */
   static async destroy (location: string, options: { env?: Env } = {}): Promise<void> {
-    destroyDB(options.env ?? new NodeEnv(), location)
+    destroyDB(options.env ?? platform.defaultEnv(), location)
   }
 
   /**
@@ -355,7 +356,7 @@ export class DB {
    */
   static async repair (location: string, options?: DBOptions | null): Promise<void> {
     options ??= {}
-    await repairDB(options.env ?? new NodeEnv(), location, options)
+    await repairDB(options.env ?? platform.defaultEnv(), location, options)
   }
 
   /** Waits for background work, closes iterators and snapshots, and unlocks. Idempotent. */
@@ -787,7 +788,7 @@ export class DB {
     if (this.imm !== undefined) this.maybeScheduleFlush()
     if (!this.versions.needsCompaction()) return
     this.compactionScheduled = true
-    setImmediate(() => {
+    onNextMacrotask(() => {
       this.compactionMutex.run(async () => {
         this.compactionScheduled = false
         if (this.closing || this.bgError !== undefined) return

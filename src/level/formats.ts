@@ -35,19 +35,27 @@ export function boundToBytes (data: unknown, name: string): Uint8Array {
 export type Decoder = (bytes: Uint8Array) => string | Uint8Array
 
 const decodeUtf8: Decoder = (bytes) => textDecoder.decode(bytes)
+// Node's Buffer, where the runtime has one (Node, Bun, Deno), looked up on globalThis so that a
+// browser build names no Node global. A browser has none: there 'buffer' is not declared native
+// (NATIVE_FORMATS), and abstract-level's own transcoder makes its Buffers from 'view' output.
+const NodeBuffer = (globalThis as { Buffer?: { from: (buffer: ArrayBufferLike, offset: number, length: number) => Uint8Array } }).Buffer
+
+/** The formats declared native in the manifest. */
+export const NATIVE_FORMATS = Object.freeze({ buffer: NodeBuffer !== undefined, view: true, utf8: true })
+
 // The engine hands out a fresh copy, so the Buffer may own the same memory.
-const decodeBuffer: Decoder = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+const decodeBuffer: Decoder = (bytes) => NodeBuffer!.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 const decodeView: Decoder = (bytes) => bytes
 
 /** How engine output becomes the format abstract-level asked for. */
 export function decoderFor (format: string | undefined): Decoder {
   switch (format) {
     case 'utf8': return decodeUtf8
-    case 'buffer': return decodeBuffer
+    case 'buffer': if (NodeBuffer !== undefined) return decodeBuffer
+      break
     case 'view': return decodeView
-    default:
-      throw new ShaleError('LEVEL_INVALID_ARGUMENT', `unsupported data format ${String(format)}`)
   }
+  throw new ShaleError('LEVEL_INVALID_ARGUMENT', `unsupported data format ${String(format)}`)
 }
 
 function describe (data: unknown): string {

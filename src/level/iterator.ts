@@ -21,6 +21,7 @@ import type { AbstractIteratorOptions, AbstractKeyIteratorOptions, AbstractValue
 import type { DBIteratorHandle, Entry, IteratorOptions } from '../db/api.js'
 import { boundToBytes, decoderFor, toBytes, type Decoder } from './formats.js'
 import type { DB } from '../db/db.js'
+import { nextMacrotask } from '../util/macrotask.js'
 import { LevelAbortError, snapshotNotOpen } from './errors.js'
 import { engineSnapshotOf, ShaleSnapshot } from './snapshot.js'
 
@@ -103,10 +104,6 @@ export interface AsyncIteratorHandle {
 
 type Handle = DBIteratorHandle | AsyncIteratorHandle
 
-function yieldToEventLoop (): Promise<void> {
-  return new Promise((resolve) => { setImmediate(resolve) })
-}
-
 /**
  * The engine iterator with the abort, time-slicing and read-ahead rules above; shared by the
  * three kinds. `shape` turns an engine entry into what the iterator yields (it may reuse the
@@ -166,7 +163,7 @@ class ReadCursor<T> {
       }
       if (entries.length < want) break
       if (out.length < max && performance.now() - sliceStart > TIME_SLICE_MS) {
-        await yieldToEventLoop()
+        await nextMacrotask()
         this.checkSignal()
         sliceStart = performance.now()
       }
