@@ -1,6 +1,6 @@
 // Where flush and compaction jobs run on Node (doc/workers.md): on the main thread (`inlineJobs`,
-// jobs.ts), or in worker threads (`workerJobs`, the default) so that building tables, compressing blocks and
-// merging inputs never stall the event loop that serves reads and writes.
+// jobs.ts), or in worker threads (`workerJobs`, the default) so that building tables, compressing
+// blocks and merging inputs never stall the event loop that serves reads and writes.
 //
 // Either way the job gets the same explicit inputs and returns the same FileMetaData; the caller
 // (DB) then logs the VersionEdit and installs the Version, so the VersionSet on the main thread

@@ -1,6 +1,7 @@
-// The browser build as a bundler sees it: esbuild bundles the browser entry points (`shale` and
-// `shale/worker` under the `browser` condition, dist/src/browser.js and browser-worker.js) for
-// the browser platform, and nothing Node-only may be reachable from them (doc/browser.md): no
+// The browser build as a bundler sees it: esbuild bundles `shale` and `shale/worker` for the
+// browser platform, by name, as an application's bundler would (the package refers to itself
+// through its `exports`, whose `browser` condition must lead to dist/src/browser.js and
+// browser-worker.js), and nothing Node-only may be reachable from them (doc/browser.md): no
 // `node:` module or bare Node built-in (the npm package `buffer`, which abstract-level depends on
 // in browsers, is an ordinary package), and no free reference to Node's globals Buffer,
 // setImmediate, process or global. A free reference is found by `define`, which replaces exactly
@@ -20,7 +21,7 @@ import { removeTempDir, tempDir } from '../db/helpers.js'
 
 /** dist/test/package/browser-bundle.test.js -> the repository root. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const ENTRIES = [join(ROOT, 'dist', 'src', 'browser.js'), join(ROOT, 'dist', 'src', 'browser-worker.js')]
+const ENTRIES = [{ in: 'shale', out: 'browser' }, { in: 'shale/worker', out: 'browser-worker' }]
 const NODE_GLOBALS = ['Buffer', 'setImmediate', 'clearImmediate', 'process', 'global']
 const MARK = '__shale_node_global_'
 const BUILTINS = new Set(builtinModules)
@@ -28,7 +29,7 @@ const BUILTINS = new Set(builtinModules)
 interface Reached { module: string, importer: string }
 
 /** Bundles `entries` for browsers; Node modules they reach are left external and listed. */
-async function bundle (entries: string[], define: Record<string, string>, outdir: string, write: boolean): Promise<{ result: esbuild.BuildResult & { metafile: esbuild.Metafile }, reached: Reached[] }> {
+async function bundle (entries: Array<{ in: string, out: string }>, define: Record<string, string>, outdir: string, write: boolean): Promise<{ result: esbuild.BuildResult & { metafile: esbuild.Metafile }, reached: Reached[] }> {
   const reached: Reached[] = []
   const nodeModules: esbuild.Plugin = {
     name: 'node-modules',
@@ -49,6 +50,7 @@ async function bundle (entries: string[], define: Record<string, string>, outdir
   }
   const result = await esbuild.build({
     entryPoints: entries,
+    absWorkingDir: ROOT,
     bundle: true,
     platform: 'browser',
     format: 'esm',
@@ -70,7 +72,9 @@ describe('the browser build', { timeout: 120_000 }, () => {
     const define = Object.fromEntries(NODE_GLOBALS.map((name) => [name, MARK + name]))
     const { result, reached } = await bundle(ENTRIES, define, join(work, 'checked'), false)
     const inputs = Object.keys(result.metafile.inputs)
-    assert.ok(inputs.some((f) => f.endsWith('dist/src/db/platform-browser.js')), 'the browser platform is bundled')
+    for (const entry of ['dist/src/browser.js', 'dist/src/browser-worker.js', 'dist/src/db/platform-browser.js']) {
+      assert.ok(inputs.includes(entry), `${entry} is bundled`)
+    }
     assert.ok(!inputs.some((f) => /\/(platform-node|node-env|job-worker|background-jobs|remote-env|lock)\.js$/.test(f)),
       `no Node-only module of the engine is bundled: ${inputs.filter((f) => f.includes('dist/src')).join(', ')}`)
     assert.deepEqual(reached, [], 'Node modules reachable from the browser entries')
