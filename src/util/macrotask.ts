@@ -40,6 +40,6 @@ export const onNextMacrotask: (callback: Callback) => void = immediate !== undef
   : postTask
 
 /** Resolves on a later turn of the event loop. */
-export async function nextMacrotask (): Promise<void> {
-  await new Promise<void>((resolve) => { onNextMacrotask(resolve) })
+export function nextMacrotask (): Promise<void> {
+  return new Promise((resolve) => { onNextMacrotask(resolve) })
 }
