@@ -24,7 +24,7 @@ import {
 export type { BackupManifest, BackupTable } from './store.js'
 
 export interface BackupOptions {
-  /** The Env of the backup store (and of a restore's target). Default: the database's for create, NodeEnv otherwise. */
+  /** The Env of the backup store (and of a restore's target). Default: the database's for create, NodeEnv otherwise (in a browser, none). */
   env?: Env
   /** Called after each table copied (or found already stored). */
   onProgress?: (done: number, total: number) => void
