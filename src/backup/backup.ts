@@ -7,13 +7,14 @@
 import { DB } from '../db/db.js'
 import { buildDatabaseDir, checkTargetEmpty, describeState, ENGINE_OF, PIN_STATE, tablePath, writeLogFile, type BuildResult, type TableSource } from '../db/checkpoint.js'
 import { baseName, dirName, type Env, type FileLock, joinPath, writeFileSynced } from '../env/env.js'
-import { NodeEnv } from '../env/node-env.js'
+import { platform } from '../db/platform-node.js'
 import { tableFileName } from '../dbformat/filename.js'
 import { LogReader } from '../log/reader.js'
 import { VersionEdit } from '../version/version-edit.js'
 import { crc32c, crc32cExtend } from '../util/crc32c.js'
 import { fromHex, toHex } from '../util/coding.js'
 import { corruption, invalidArgument } from '../util/errors.js'
+import { nextMacrotask } from '../util/macrotask.js'
 import { checkTableBlocks } from './check-table.js'
 import {
   BACKUPS, backupsPath, encodeManifest, listIds, logName, manifestName, readManifest, SHARED, sharedPath, sharedTableName,
@@ -23,7 +24,7 @@ import {
 export type { BackupManifest, BackupTable } from './store.js'
 
 export interface BackupOptions {
-  /** The Env of the backup store (and of a restore's target). Default: the database's for create, NodeEnv otherwise. */
+  /** The Env of the backup store (and of a restore's target). Default: the database's for create, NodeEnv otherwise (in a browser, none). */
   env?: Env
   /** Called after each table copied (or found already stored). */
   onProgress?: (done: number, total: number) => void
@@ -104,7 +105,7 @@ export class Backup {
         }
         options.onProgress?.(i + 1, tables.length)
         // Reads and writes go on meanwhile: a backup of a large database must not hold the event loop.
-        await new Promise((resolve) => setImmediate(resolve))
+        await nextMacrotask()
       }
       if (copied > 0) env.syncDir(joinPath(backupDir, SHARED))
 
@@ -139,7 +140,7 @@ export class Backup {
   /** The backups in `backupDir`, oldest first. A damaged manifest fails with LEVEL_CORRUPTION. */
   static async list (backupDir: string, options: { env?: Env } = {}): Promise<BackupInfo[]> {
     checkDir(backupDir)
-    const env = options.env ?? new NodeEnv()
+    const env = options.env ?? platform.defaultEnv()
     return listIds(env, backupDir).map((id) => infoOf(readManifest(env, backupDir, id)))
   }
 
@@ -150,13 +151,13 @@ export class Backup {
    */
   static async verify (backupDir: string, id?: number, options: BackupOptions = {}): Promise<VerifyResult[]> {
     checkDir(backupDir)
-    const env = options.env ?? new NodeEnv()
+    const env = options.env ?? platform.defaultEnv()
     const ids = id === undefined ? listIds(env, backupDir) : [checkId(id)]
     const checked = new Map<string, { problem: string | undefined, blocks: number }>()
     const results: VerifyResult[] = []
     for (const i of ids) {
       results.push(verifyOne(env, backupDir, i, checked, options.onProgress))
-      await new Promise((resolve) => setImmediate(resolve))
+      await nextMacrotask()
     }
     return results
   }
@@ -170,7 +171,7 @@ export class Backup {
     checkDir(backupDir)
     checkDir(targetDir)
     checkId(id)
-    const env = options.env ?? new NodeEnv()
+    const env = options.env ?? platform.defaultEnv()
     checkTargetEmpty(env, targetDir)
     const verified = verifyOne(env, backupDir, id, new Map(), undefined)
     if (!verified.ok) throw corruption(`backup ${id} is damaged: ${verified.problems.join('; ')}`)
@@ -195,7 +196,7 @@ export class Backup {
   static async purge (backupDir: string, keepLast: number, options: { env?: Env } = {}): Promise<PurgeResult> {
     checkDir(backupDir)
     if (!Number.isSafeInteger(keepLast) || keepLast < 0) throw invalidArgument('keepLast must be a non-negative integer')
-    const env = options.env ?? new NodeEnv()
+    const env = options.env ?? platform.defaultEnv()
     const lock = lockStore(env, backupDir)
     try {
       const ids = listIds(env, backupDir)
@@ -300,7 +301,7 @@ async function copyTable (fromEnv: Env, from: string, env: Env, to: string, size
         }
         crc = crc32cExtend(crc, chunk)
         file.append(chunk)
-        await new Promise((resolve) => setImmediate(resolve))
+        await nextMacrotask()
       }
       await file.syncAsync()
     } finally {

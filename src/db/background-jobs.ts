@@ -1,6 +1,6 @@
-// Where flush and compaction jobs run (doc/workers.md): on the main thread (`inlineJobs`), or in
-// worker threads (`workerJobs`, the default) so that building tables, compressing blocks and
-// merging inputs never stall the event loop that serves reads and writes.
+// Where flush and compaction jobs run on Node (doc/workers.md): on the main thread (`inlineJobs`,
+// jobs.ts), or in worker threads (`workerJobs`, the default) so that building tables, compressing
+// blocks and merging inputs never stall the event loop that serves reads and writes.
 //
 // Either way the job gets the same explicit inputs and returns the same FileMetaData; the caller
 // (DB) then logs the VersionEdit and installs the Version, so the VersionSet on the main thread
@@ -15,48 +15,11 @@ import { MessageChannel, threadId, Worker } from 'node:worker_threads'
 import type { Env } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { envCallHandler, serveCalls } from '../env/remote-env.js'
-import type { MemTable } from '../memtable/memtable.js'
 import { packedSize, packSortedEntries } from '../memtable/sorted-entries.js'
 import { fromPlainError, ioError, type ShaleError } from '../util/errors.js'
-import type { TableCache } from '../version/table-cache.js'
 import type { FileMetaData } from '../version/version-edit.js'
-import { runCompactionJob, type CompactionJobInput, type CompactionJobResult } from './compaction-job.js'
-import { runFlushJob } from './flush-job.js'
 import type { JobChannel, JobReply, JobRequest } from './job-worker.js'
-import type { TableWriteOptions } from './table-output.js'
-
-/**
- * Told when a worker died under a job that is then run again on a fresh worker (the database
- * notes it in its info log). A worker that dies under the retry too fails the job instead.
- */
-export type OnWorkerLost = (err: ShaleError) => void
-
-export interface BackgroundJobs {
-  /** Writes `mem` (immutable from now on) to table `fileNumber`: runFlushJob. */
-  flush: (env: Env, location: string, mem: MemTable, fileNumber: number, table: TableWriteOptions, onWorkerLost?: OnWorkerLost) =>
-  Promise<FileMetaData | undefined>
-  /** runCompactionJob; `tableCache` serves the inputs only when the job runs on this thread. */
-  compact: (env: Env, tableCache: TableCache, input: CompactionJobInput, newFileNumber: () => number, onWorkerLost?: OnWorkerLost) =>
-  Promise<CompactionJobResult>
-}
-
-/**
- * Jobs started so far in this process, by where they ran, and jobs whose result came back from a
- * thread other than this one (the worker names its threadId in the reply): for tests and
- * diagnostics, and the proof, under each runtime, that the pool really runs jobs off the main thread.
- */
-export const jobCounts = { worker: 0, inline: 0, doneOffThread: 0 }
-
-export const inlineJobs: BackgroundJobs = {
-  async flush (env, location, mem, fileNumber, table) {
-    jobCounts.inline++
-    return runFlushJob(env, location, mem.newIterator(), fileNumber, table)
-  },
-  async compact (env, tableCache, input, newFileNumber) {
-    jobCounts.inline++
-    return await runCompactionJob(env, tableCache, input, newFileNumber)
-  }
-}
+import { inlineJobs, jobCounts, POOL_SIZE, returnStaging, takeStaging, type BackgroundJobs, type JobInput, type OnWorkerLost } from './jobs.js'
 
 /**
  * For tests: makes the worker of the next `count` jobs of `type` exit (process.exit, code
@@ -76,14 +39,8 @@ function workerLost (message: string, cause: unknown): ShaleError {
   return err
 }
 
-/** Workers in the pool: one flush and one compaction at a time, across all databases. */
-const POOL_SIZE = 2
 /** A worker holding more than this (heap and ArrayBuffers) after a job is replaced. */
 const RECYCLE_BYTES = 48 << 20
-
-// Omit over each member of the union (a plain Omit would merge them).
-type WithoutRoute<R> = R extends unknown ? Omit<R, 'id' | 'channel'> : never
-type JobBody = WithoutRoute<JobRequest>
 
 class WorkerPool {
   private readonly idle: Worker[] = []
@@ -95,7 +52,7 @@ class WorkerPool {
   unavailable: unknown
 
   /** Runs one job in `worker` (from acquire()), serving its calls to the main thread meanwhile. */
-  async run (worker: Worker, body: JobBody, env: Env, newFileNumber: () => number): Promise<unknown> {
+  async run (worker: Worker, body: JobInput, env: Env, newFileNumber: () => number): Promise<unknown> {
     const { port1, port2 } = new MessageChannel()
     const flag = new Int32Array(new SharedArrayBuffer(4))
     const remote = env instanceof NodeEnv ? undefined : envCallHandler(env)
@@ -199,7 +156,7 @@ const pool = new WorkerPool()
  * dies"): what it wrote is named by no MANIFEST record and stays in pendingOutputs until the
  * caller is done, so running it again is safe. A second death fails the job with that error.
  */
-async function inWorker<T> (body: JobBody, env: Env, newFileNumber: () => number, inline: () => Promise<T>,
+async function inWorker<T> (body: JobInput, env: Env, newFileNumber: () => number, inline: () => Promise<T>,
   onWorkerLost: OnWorkerLost | undefined): Promise<T> {
   for (let attempt = 0; pool.unavailable === undefined; attempt++) {
     let worker: Worker | undefined
@@ -220,24 +177,6 @@ async function inWorker<T> (body: JobBody, env: Env, newFileNumber: () => number
   return await inline()
 }
 
-/**
- * Staging buffers for flushes (sorted-entries.ts, PackedEntries), reused from one flush to the
- * next. At most one per worker is in use at a time; buffers larger than this are not kept.
- */
-const stagingBuffers: SharedArrayBuffer[] = []
-const MAX_KEPT_STAGING = 16 << 20
-
-function takeStaging (size: number): SharedArrayBuffer {
-  const i = stagingBuffers.findIndex((b) => b.byteLength >= size)
-  if (i >= 0) return stagingBuffers.splice(i, 1)[0]!
-  // Some room to grow, so that a slightly fuller memtable next time still fits.
-  return new SharedArrayBuffer(size + (size >> 3))
-}
-
-function returnStaging (buffer: SharedArrayBuffer): void {
-  if (buffer.byteLength <= MAX_KEPT_STAGING && stagingBuffers.length < POOL_SIZE) stagingBuffers.push(buffer)
-}
-
 export const workerJobs: BackgroundJobs = {
   async flush (env, location, mem, fileNumber, table, onWorkerLost) {
     const inline = async (): Promise<FileMetaData | undefined> => await inlineJobs.flush(env, location, mem, fileNumber, table)
@@ -245,7 +184,7 @@ export const workerJobs: BackgroundJobs = {
     const entries = mem.sortedEntries()
     const staging = takeStaging(packedSize(entries))
     try {
-      const body: JobBody = { type: 'flush', location, entries: packSortedEntries(entries, staging), fileNumber, table }
+      const body: JobInput = { type: 'flush', location, entries: packSortedEntries(entries, staging), fileNumber, table }
       return await inWorker(body, env, () => { throw new Error('a flush has its file number') }, inline, onWorkerLost) as FileMetaData | undefined
     } finally {
       returnStaging(staging)

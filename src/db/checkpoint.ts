@@ -18,6 +18,7 @@ import type { MemTable } from '../memtable/memtable.js'
 import { LogWriter } from '../log/writer.js'
 import { NUM_LEVELS, VersionEdit, type FileMetaData } from '../version/version-edit.js'
 import { invalidArgument } from '../util/errors.js'
+import { nextMacrotask } from '../util/macrotask.js'
 
 /**
  * The method by which a database built over the engine (ShaleLevel) hands its open engine to the
@@ -240,7 +241,7 @@ export async function buildDatabaseDir (env: Env, target: string, tables: readon
     }
     t.check?.(to)
     options.onProgress?.(i + 1, total)
-    if ((i + 1) % FILES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve))
+    if ((i + 1) % FILES_PER_TURN === 0) await nextMacrotask()
   }
 
   result.bytesWritten += await writeLogFile(env, logFileName(target, logNumber), records)

@@ -18,6 +18,7 @@ import type { InternalIterator } from '../util/iterator.js'
 import { MergingIterator } from '../table/merging-iterator.js'
 import { CompactionOutputPolicy, type CompactionSpec } from '../version/compaction.js'
 import { newConcatenatingIterator } from '../version/level-iterator.js'
+import { nextMacrotask } from '../util/macrotask.js'
 import type { TableCache } from '../version/table-cache.js'
 import type { FileMetaData } from '../version/version-edit.js'
 import { removeTable, tableComparator, TableOutput, type TableWriteOptions } from './table-output.js'
@@ -206,10 +207,6 @@ export async function runCompactionJob (env: Env, tableCache: TableCache, input:
     micros: Math.round((performance.now() - started) * 1000)
   }
 }
-
-const nextMacrotask: () => Promise<void> = typeof setImmediate === 'function'
-  ? () => new Promise((resolve) => { setImmediate(resolve) })
-  : () => new Promise((resolve) => { setTimeout(resolve, 0) })
 
 /** Lets the event loop run (timers, I/O callbacks, other requests), then checks for an abort. */
 async function pause (signal: AbortSignal | undefined): Promise<void> {

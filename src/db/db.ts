@@ -21,8 +21,9 @@ import { destroyDB } from './destroy.js'
 import { repairDB } from './repair.js'
 import { PIN_STATE, pinState, writeCheckpoint, type CheckpointResult, type PinnedState } from './checkpoint.js'
 import { runFlushJob } from './flush-job.js'
-import { readPool } from './read-pool.js'
-import { inlineJobs, workerJobs, type BackgroundJobs, type OnWorkerLost } from './background-jobs.js'
+import { inlineJobs, type BackgroundJobs, type OnWorkerLost } from './jobs.js'
+import { platform } from './platform-node.js'
+import type { BlockReader } from './platform.js'
 import { describeError, describeFiles, describeNames, InfoLog, prepareInfoLog } from './info-log.js'
 import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
@@ -44,12 +45,12 @@ import { BloomFilterPolicy } from '../table/bloom.js'
 import type { Block } from '../table/block.js'
 import { BlockMiss, type BlockCacheKey } from '../table/table.js'
 import { type Env, type FileLock, baseName, dirName } from '../env/env.js'
-import { NodeEnv } from '../env/node-env.js'
 import { LruCache } from '../util/lru-cache.js'
 import { copyBytes } from '../util/byte-pool.js'
 import { Mutex, Signal } from '../util/mutex.js'
 import { corruption, invalidArgument, ShaleError } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
+import { onNextMacrotask } from '../util/macrotask.js'
 
 
 interface ManualCompaction {
@@ -101,8 +102,8 @@ export class DB {
   private compactionScheduled = false
   private compactionRunning = false
   private readonly bgSignal = new Signal()
-  /** Whether gets issued together may read missing blocks on the read workers. */
-  private readonly readsOffThread: boolean
+  /** Where gets issued together read missing blocks; undefined: on this thread. */
+  private readonly blockReader: BlockReader | undefined
 
   private constructor (location: string, env: Env, options: ResolvedOptions) {
     this.location = location
@@ -110,10 +111,8 @@ export class DB {
     this.options = options
     this.readOnly = options.readOnly
     this.tableOptions = tableWriteOptions(options)
-    this.jobs = options.backgroundWorkers ? workerJobs : inlineJobs
-    // Read workers open the tables by name, so only files on the real file system qualify.
-    this.readsOffThread = options.readWorkers > 0 && env instanceof NodeEnv
-    if (this.readsOffThread) readPool.ensure(options.readWorkers)
+    this.jobs = options.backgroundWorkers ? platform.workerJobs : inlineJobs
+    this.blockReader = platform.readWorkers(env, options.readWorkers)
     this.blockCache = new LruCache<BlockCacheKey, Block>(options.cacheSize)
     this.tableCache = new TableCache(env, location, {
       icmp: this.icmp,
@@ -167,7 +166,7 @@ export class DB {
     options ??= {}
     if (typeof location !== 'string' || location === '') throw invalidArgument('location must be a non-empty string')
     const resolved = resolveOptions(options)
-    const env = options.env ?? new NodeEnv()
+    const env = options.env ?? platform.defaultEnv()
     const db = new DB(location, env, resolved)
     const started = performance.now()
     try {
@@ -358,7 +357,7 @@ export class DB {
 
   /** Deletes every LevelDB file of a closed database and the directory if it is then empty. */
   static async destroy (location: string, options: { env?: Env } = {}): Promise<void> {
-    const env: Env = options.env ?? new NodeEnv()
+    const env: Env = options.env ?? platform.defaultEnv()
     if (env.prepareLock !== undefined && env.fileExists(location)) await env.prepareLock(lockFileName(location))
     destroyDB(env, location)
     if (env.settle !== undefined) await env.settle()
@@ -370,7 +369,7 @@ export class DB {
    */
   static async repair (location: string, options?: DBOptions | null): Promise<void> {
     options ??= {}
-    await repairDB(options.env ?? new NodeEnv(), location, options)
+    await repairDB(options.env ?? platform.defaultEnv(), location, options)
   }
 
   /** Waits for background work, closes iterators and snapshots, and unlocks. Idempotent. */
@@ -492,7 +491,8 @@ export class DB {
   async get (key: Uint8Array, options?: ReadOptions | null): Promise<Uint8Array | undefined> {
     const alone = readsThisRun++ === 0
     if (alone) queueMicrotask(endReadRun)
-    if (alone || !this.readsOffThread || options?.fillCache === false) return this.getSync(key, options)
+    const reader = this.blockReader
+    if (alone || reader === undefined || options?.fillCache === false) return this.getSync(key, options)
     this.checkOpen()
     checkKey(key)
     const sequence = options?.snapshot !== undefined ? snapshotSequence(options.snapshot) : this.versions.lastSequence
@@ -508,7 +508,7 @@ export class DB {
         found = version.get(lookup, stats, { cachedOnly: true })
       } catch (err) {
         if (!(err instanceof BlockMiss) || err.fileName === undefined) throw err
-        await readPool.load(err)
+        await reader.load(err)
         this.checkOpen()
         // Whatever is still missing (another block, or one evicted meanwhile) is read here.
         found = version.get(lookup, stats)
@@ -837,7 +837,7 @@ export class DB {
     if (this.imm !== undefined) this.maybeScheduleFlush()
     if (!this.versions.needsCompaction()) return
     this.compactionScheduled = true
-    setImmediate(() => {
+    onNextMacrotask(() => {
       this.compactionMutex.run(async () => {
         this.compactionScheduled = false
         if (this.closing || this.bgError !== undefined) return

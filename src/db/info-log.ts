@@ -9,10 +9,10 @@
 // step that made them (a microtask later, or at once by flush()), so an event costs one `write`
 // and a put costs nothing: no line is ever made per write.
 
-import process from 'node:process'
 import { baseName, type Env, type WritableFile } from '../env/env.js'
 import { infoLogFileName, oldInfoLogFileName } from '../dbformat/filename.js'
 import { utf8 } from '../util/coding.js'
+import { platform } from './platform-node.js'
 
 /** Default cap on the LOG's size: past it the LOG is renamed to LOG.old and a new one started. */
 export const DEFAULT_MAX_INFO_LOG_SIZE = 1 << 20
@@ -135,7 +135,7 @@ export async function prepareInfoLog (env: Env, location: string, maxBytes: numb
 
 /** One line of the LOG: time, process id (every line is written by the database's own thread), message. */
 function line (message: string): string {
-  return `${timestamp(new Date())} ${process.pid} ${message.replace(/\n/g, ' ')}\n`
+  return `${timestamp(new Date())} ${platform.processId} ${message.replace(/\n/g, ' ')}\n`
 }
 
 /**

@@ -1,7 +1,7 @@
-// The worker thread's side of background jobs (doc/workers.md): it runs the same flush and
-// compaction jobs as the main thread would, on the inputs it is sent, and posts back the new
-// tables' metadata. It never touches the MANIFEST or any Version: the main thread logs the edit
-// and installs the result, so the VersionSet keeps a single owner.
+// The worker thread's side of background jobs on Node (doc/workers.md): it runs the same flush and
+// compaction jobs as the main thread would (runJob, jobs.ts), on the inputs it is sent, and posts
+// back the new tables' metadata. It never touches the MANIFEST or any Version: the main thread logs
+// the edit and installs the result, so the VersionSet keeps a single owner.
 //
 // Files are reached through a NodeEnv of its own when the database is on the real file system,
 // otherwise through a RemoteEnv that forwards each call to the database's Env on the main thread.
@@ -12,12 +12,8 @@ import { parentPort, threadId, type MessagePort } from 'node:worker_threads'
 import type { Env } from '../env/env.js'
 import { NodeEnv } from '../env/node-env.js'
 import { RemoteEnv, SyncCaller } from '../env/remote-env.js'
-import { SortedEntriesIterator, unpackSortedEntries, type PackedEntries } from '../memtable/sorted-entries.js'
 import { toPlainError } from '../util/errors.js'
-import { TableCache } from '../version/table-cache.js'
-import { runCompactionJob, type CompactionJobInput } from './compaction-job.js'
-import { runFlushJob } from './flush-job.js'
-import { tableComparator, type TableWriteOptions } from './table-output.js'
+import { runJob, type JobInput } from './jobs.js'
 
 export interface JobChannel {
   port: MessagePort
@@ -29,9 +25,7 @@ export interface JobChannel {
 /** For tests: die once this many outputs are written (workerTestHooks in the pool). */
 interface TestExit { afterOutputs: number, throws: boolean }
 
-export type JobRequest =
-  | { type: 'flush', id: number, channel: JobChannel, testExit?: TestExit, location: string, entries: PackedEntries, fileNumber: number, table: TableWriteOptions }
-  | { type: 'compaction', id: number, channel: JobChannel, testExit?: TestExit, input: CompactionJobInput }
+export type JobRequest = JobInput & { id: number, channel: JobChannel, testExit?: TestExit }
 
 /**
  * `retained`: bytes this worker's heap and its ArrayBuffers hold after the job (see the pool).
@@ -46,9 +40,6 @@ function retained (): number {
   const m = process.memoryUsage()
   return m.heapTotal + m.external
 }
-
-/** Input tables a compaction may hold open at once in a worker; more are reopened as needed. */
-const MAX_OPEN_INPUTS = 1000
 
 const nodeEnv = new NodeEnv()
 
@@ -71,26 +62,12 @@ async function run (request: JobRequest): Promise<unknown> {
   const caller = new SyncCaller(request.channel)
   const env: Env = request.channel.env === 'node' ? nodeEnv : new RemoteEnv(caller)
   try {
-    if (request.type === 'flush') {
-      const icmp = tableComparator(request.table)
-      return runFlushJob(env, request.location, new SortedEntriesIterator(unpackSortedEntries(request.entries), icmp),
-        request.fileNumber, request.table)
-    }
-    const input = request.input
-    const tableCache = new TableCache(env, input.location, {
-      icmp: tableComparator(input.table),
-      maxOpenFiles: MAX_OPEN_INPUTS
+    let outputs = 0
+    return await runJob(request, env, () => {
+      const how = request.testExit
+      if (how !== undefined && !how.throws && outputs++ === how.afterOutputs) process.exit(TEST_EXIT_CODE)
+      return caller.call('newFileNumber') as number
     })
-    try {
-      let outputs = 0
-      return await runCompactionJob(env, tableCache, input, () => {
-        const how = request.testExit
-        if (how !== undefined && !how.throws && outputs++ === how.afterOutputs) process.exit(TEST_EXIT_CODE)
-        return caller.call('newFileNumber') as number
-      })
-    } finally {
-      tableCache.close()
-    }
   } finally {
     request.channel.port.close()
   }

@@ -8,7 +8,7 @@ import type { TableWriteOptions } from './table-output.js'
 import { DEFAULT_MAX_INFO_LOG_SIZE } from './info-log.js'
 
 export interface DBOptions {
-  /** The file-system seam; default a NodeEnv. */
+  /** The file-system seam; default a NodeEnv (in a browser there is no default: doc/browser.md). */
   env?: Env
   /** Create the database if it does not exist. Default true. */
   createIfMissing?: boolean

@@ -11,6 +11,7 @@ import { LogWriter } from '../log/writer.js'
 import type { MemTable } from '../memtable/memtable.js'
 import type { Signal } from '../util/mutex.js'
 import { L0_SLOWDOWN_WRITES_TRIGGER, L0_STOP_WRITES_TRIGGER } from '../version/policy.js'
+import { onNextMacrotask } from '../util/macrotask.js'
 import type { VersionSet } from '../version/version-set.js'
 import { GATHER_MAX_BYTES, GatheredWrites, singleWriteSize, type Writer } from './writers.js'
 
@@ -19,7 +20,7 @@ const MAX_GROUP_BYTES = 1 << 20
 /**
  * The write loop lets the event loop turn at least this often (milliseconds) while writes keep
  * coming, so that a caller's loop of awaited writes cannot starve timers, I/O and the background
- * workers' replies. One setImmediate per interval costs next to nothing.
+ * workers' replies. One macrotask per interval costs next to nothing.
  */
 const WRITE_TURN_MS = 2
 /** Log syncs that take less than this on average (milliseconds) are made on this thread. */
@@ -56,7 +57,7 @@ export class WritePipeline {
   private logDirSynced = false
   /** Moving average of the log's sync latency, in milliseconds (syncLog). */
   private syncLatency = SYNC_INLINE_MAX_MS
-  /** When the write loop last started from setImmediate (startWriting). */
+  /** When the write loop last started from a macrotask (startWriting). */
   private lastWriteTurn = 0
   /** A gathered batch already written, kept for the next single writes. */
   private spareBatch: WriteBatch | undefined
@@ -124,12 +125,12 @@ export class WritePipeline {
     // Writers issued in the same tick join one group. The loop normally starts in a microtask,
     // which is cheapest; but a caller awaiting one write after another would then never let
     // the event loop turn (no timers, no I/O callbacks, no replies from the background
-    // workers), so at least every WRITE_TURN_MS the loop starts from setImmediate instead.
+    // workers), so at least every WRITE_TURN_MS the loop starts from a macrotask instead.
     const now = performance.now()
     if (now - this.lastWriteTurn < WRITE_TURN_MS) {
       queueMicrotask(() => { void this.processWrites() })
     } else {
-      setImmediate(() => {
+      onNextMacrotask(() => {
         this.lastWriteTurn = performance.now()
         void this.processWrites()
       })

@@ -87,12 +87,24 @@ export type Decoder = (bytes: Uint8Array) => string | Uint8Array
 
 // An iterator over the engine hands out keys and values already decoded (TextIteratorOptions).
 const decodeUtf8: Decoder = (data) => typeof data === 'string' ? data : textDecoder.decode(data)
+// Node's Buffer, where the runtime has one (Node, Bun, Deno), looked up on globalThis so that a
+// browser build names no Node global. A browser has none: there 'buffer' is not declared native
+// (NATIVE_FORMATS), and abstract-level's own transcoder makes its Buffers from 'view' output.
+interface BufferClass {
+  from: (buffer: ArrayBufferLike, offset: number, length: number) => Uint8Array
+  allocUnsafe: (size: number) => Uint8Array
+}
+const NodeBuffer = (globalThis as { Buffer?: BufferClass }).Buffer
+
+/** The formats declared native in the manifest. */
+export const NATIVE_FORMATS = Object.freeze({ buffer: NodeBuffer !== undefined, view: true, utf8: true })
+
 // The engine hands out a fresh copy, so the Buffer may own the same memory. Not for a copy of at
 // most 64 bytes, though: V8 keeps such an array on its heap, and asking for its ArrayBuffer moves
 // it off the heap, which costs several times a second copy into a Buffer from Node's pool.
 const decodeBuffer: Decoder = (bytes) => {
-  if (bytes.length > 64) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const b = Buffer.allocUnsafe(bytes.length)
+  if (bytes.length > 64) return NodeBuffer!.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const b = NodeBuffer!.allocUnsafe(bytes.length)
   b.set(bytes)
   return b
 }
@@ -102,11 +114,11 @@ const decodeView: Decoder = (bytes) => bytes
 export function decoderFor (format: string | undefined): Decoder {
   switch (format) {
     case 'utf8': return decodeUtf8
-    case 'buffer': return decodeBuffer
+    case 'buffer': if (NodeBuffer !== undefined) return decodeBuffer
+      break
     case 'view': return decodeView
-    default:
-      throw new ShaleError('LEVEL_INVALID_ARGUMENT', `unsupported data format ${String(format)}`)
   }
+  throw new ShaleError('LEVEL_INVALID_ARGUMENT', `unsupported data format ${String(format)}`)
 }
 
 function describe (data: unknown): string {

@@ -22,6 +22,7 @@ import type { DBIteratorHandle, Entry, IteratorOptions } from '../db/api.js'
 import { boundToBytes, decoderFor, toBytes, type Decoder } from './formats.js'
 import type { DB } from '../db/db.js'
 import type { TextIteratorOptions } from '../db/user-iterator.js'
+import { nextMacrotask } from '../util/macrotask.js'
 import { LevelAbortError, snapshotNotOpen } from './errors.js'
 import { engineSnapshotOf, ShaleSnapshot } from './snapshot.js'
 
@@ -108,10 +109,6 @@ export interface AsyncIteratorHandle {
 
 type Handle = DBIteratorHandle | AsyncIteratorHandle
 
-function yieldToEventLoop (): Promise<void> {
-  return new Promise((resolve) => { setImmediate(resolve) })
-}
-
 /**
  * The engine iterator with the abort, time-slicing and read-ahead rules above; shared by the
  * three kinds. `shape` turns an engine entry into what the iterator yields (it may reuse the
@@ -171,7 +168,7 @@ class ReadCursor<T> {
       }
       if (entries.length < want) break
       if (out.length < max && performance.now() - sliceStart > TIME_SLICE_MS) {
-        await yieldToEventLoop()
+        await nextMacrotask()
         this.checkSignal()
         sliceStart = performance.now()
       }

@@ -24,7 +24,7 @@ import { WriteBatch } from '../dbformat/write-batch.js'
 import { ShaleError } from '../util/errors.js'
 import { ShaleChainedBatch } from './chained-batch.js'
 import { clearRange } from './clear.js'
-import { decoderFor, scratch, toBytes, toData } from './formats.js'
+import { decoderFor, NATIVE_FORMATS, scratch, toBytes, toData } from './formats.js'
 import {
   engineIteratorOptions, openEngineIterator, ShaleIterator, ShaleKeyIterator, ShaleValueIterator, type PrivateIteratorOptions
 } from './iterator.js'
@@ -97,7 +97,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
       throw new TypeError("The first argument 'location' must be a non-empty string")
     }
     super(({
-      encodings: { buffer: true, view: true, utf8: true },
+      encodings: { ...NATIVE_FORMATS },
       implicitSnapshots: true,
       explicitSnapshots: true,
       permanence: true,

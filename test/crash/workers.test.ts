@@ -6,7 +6,7 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { jobCounts } from '../../src/db/background-jobs.js'
+import { jobCounts } from '../../src/db/jobs.js'
 import { exploreWithWorkers } from '../../harness/crash/explore.js'
 import { DEFAULT_SHAPE, generateWorkload } from '../../harness/crash/workload.js'
 

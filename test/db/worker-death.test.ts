@@ -8,7 +8,8 @@
 
 import { afterEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { inlineJobs, WORKER_TEST_EXIT_CODE, workerJobs, workerTestHooks } from '../../src/db/background-jobs.js'
+import { WORKER_TEST_EXIT_CODE, workerJobs, workerTestHooks } from '../../src/db/background-jobs.js'
+import { inlineJobs } from '../../src/db/jobs.js'
 import { DB } from '../../src/db/db.js'
 import type { DBOptions } from '../../src/db/options.js'
 import type { TableWriteOptions } from '../../src/db/table-output.js'

@@ -15,7 +15,13 @@ import ts from 'typescript'
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const FOLDERS = ['src', 'harness', 'test', 'bench', 'scripts']
 /** Modules whose exports are the package's API or that run as programs. */
-const ENTRY_POINTS = new Set(['src/index.ts', 'src/sstable.ts', 'src/log.ts', 'src/testing.ts', 'src/cli/main.ts', 'src/db/job-worker.ts'])
+const ENTRY_POINTS = new Set(['src/index.ts', 'src/browser.ts', 'src/browser-worker.ts', 'src/sstable.ts', 'src/log.ts', 'src/testing.ts', 'src/cli/main.ts', 'src/db/job-worker.ts'])
+// Modules that bundlers for browsers load in place of others (package.json's `browser` field):
+// nothing imports them by name, they stand in for the module they replace.
+const BROWSER_FIELD = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { browser?: Record<string, string> }).browser ?? {}
+for (const replacement of Object.values(BROWSER_FIELD)) {
+  if (replacement.startsWith('./dist/src/')) ENTRY_POINTS.add(replacement.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts'))
+}
 const WHOLE = '*'
 
 function * sources (dir: string): Generator<string> {

@@ -14,7 +14,7 @@
 
 import { writeFileSync } from 'node:fs'
 import process from 'node:process'
-import { jobCounts } from '../../src/db/background-jobs.js'
+import { jobCounts } from '../../src/db/jobs.js'
 import { DB } from '../../src/db/db.js'
 import { dataKey, generateBatch, KEY_SPACE, toWriteBatch } from '../../harness/crash/kill-shared.js'
 

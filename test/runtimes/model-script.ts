@@ -10,7 +10,7 @@
 // (which names the seed and step) goes to stderr and the exit code is 1.
 
 import process from 'node:process'
-import { jobCounts } from '../../src/db/background-jobs.js'
+import { jobCounts } from '../../src/db/jobs.js'
 import { MemEnv } from '../../src/env/mem-env.js'
 import { NodeEnv } from '../../src/env/node-env.js'
 import { removeTempDir, tempDir } from '../db/helpers.js'

@@ -4,20 +4,20 @@
 // protocol needs, but cannot transfer a MessagePort, hence a channel per connection
 // (doc/multithreading.md).
 
-import { realpathSync } from 'node:fs'
+import { platform } from '../../db/platform-node.js'
 import type { MessageEndpoint, Transport } from './transport.js'
 
 export const nodeTransport: Transport = {
   databaseName (location: string): string {
-    return 'shale-db:' + realpathSync(location)
+    return 'shale-db:' + platform.canonicalLocation(location)
   },
 
   join (name: string): MessageEndpoint {
     const channel = new BroadcastChannel(name)
     // Node's BroadcastChannel keeps its thread alive until closed; the protocol refs it only while
     // it waits for something (doc/multithreading.md, "Lifetime").
-    const node = channel as unknown as { ref (): void, unref (): void }
-    node.unref()
+    const node = channel as unknown as { unref?: () => void }
+    node.unref?.()
     return channel as unknown as MessageEndpoint
   }
 }
