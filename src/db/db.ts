@@ -60,10 +60,6 @@ interface ManualCompaction {
 }
 
 
-/** Gets started since the last microtask checkpoint (see DB.get): more than one means "issued together". */
-let readsThisRun = 0
-function endReadRun (): void { readsThisRun = 0 }
-
 export class DB {
   readonly location: string
   /** Opened with readOnly: no file is ever written (doc/engine.md, "Read-only open"). */
@@ -482,42 +478,69 @@ export class DB {
   // Reads
 
   /**
-   * As getSync(), except that when this get is one of several issued together (another get ran
-   * since the last microtask checkpoint), a data block missing from the block cache is read on a
-   * read worker (doc/read-workers.md) while this thread goes on. The lookup keeps the sequence and
-   * the Version it started with, so the result is the same as getSync()'s at the time of the call.
-   * `key` is read before the first wait: the caller may reuse its bytes once get() has returned.
+   * As getSync(), except that a data block missing from the block cache may be read on a read
+   * worker (doc/read-workers.md) while this thread goes on, when other gets are waiting for blocks
+   * too. The lookup keeps the sequence and the Version it started with, so the result is the same
+   * as getSync()'s at the time of the call. `key` is read before get() returns: the caller may
+   * reuse its bytes at once.
    */
-  async get (key: Uint8Array, options?: ReadOptions | null): Promise<Uint8Array | undefined> {
-    const alone = readsThisRun++ === 0
-    if (alone) queueMicrotask(endReadRun)
+  get (key: Uint8Array, options?: ReadOptions | null): Promise<Uint8Array | undefined> {
     const reader = this.blockReader
-    if (alone || reader === undefined || options?.fillCache === false) return this.getSync(key, options)
-    this.checkOpen()
-    checkKey(key)
-    const sequence = options?.snapshot !== undefined ? snapshotSequence(options.snapshot) : this.versions.lastSequence
-    const lookup = new LookupKey(key, sequence)
-    let found = this.mem.get(lookup)
-    if (found === undefined && this.imm !== undefined) found = this.imm.get(lookup)
-    if (found !== undefined) return found === DELETED ? undefined : copyBytes(found)
-    const version = this.versions.current
-    version.ref()
     try {
+      if (reader === undefined || options?.fillCache === false) return Promise.resolve(this.getSync(key, options))
+      this.checkOpen()
+      checkKey(key)
+      const sequence = options?.snapshot !== undefined ? snapshotSequence(options.snapshot) : this.versions.lastSequence
+      const lookup = new LookupKey(key, sequence)
+      let found = this.mem.get(lookup)
+      if (found === undefined && this.imm !== undefined) found = this.imm.get(lookup)
+      if (found !== undefined) return Promise.resolve(found === DELETED ? undefined : copyBytes(found))
+      const version = this.versions.current
+      version.ref()
       const stats: GetStats = { seekFile: undefined, seekFileLevel: -1 }
       try {
         found = version.get(lookup, stats, { cachedOnly: true })
       } catch (err) {
-        if (!(err instanceof BlockMiss) || err.fileName === undefined) throw err
-        await reader.load(err)
-        this.checkOpen()
-        // Whatever is still missing (another block, or one evicted meanwhile) is read here.
-        found = version.get(lookup, stats)
+        if (err instanceof BlockMiss && err.fileName !== undefined) return this.getAfterRead(version, lookup, stats, reader.load(err))
+        this.unrefVersion(version)
+        throw err
       }
+      this.finishGet(version, stats)
+      return Promise.resolve(found === DELETED ? undefined : found)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** The rest of a get() whose block is being read (`read`); owns a reference to `version`. */
+  private async getAfterRead (version: Version, lookup: LookupKey, stats: GetStats, read: Promise<void>): Promise<Uint8Array | undefined> {
+    let found: Uint8Array | typeof DELETED | undefined
+    try {
+      await read
+      this.checkOpen()
+      // Whatever is still missing (another block, one evicted meanwhile, or one the pool left to
+      // this thread) is read here.
+      found = version.get(lookup, stats)
+    } catch (err) {
+      this.unrefVersion(version)
+      throw err
+    }
+    this.finishGet(version, stats)
+    return found === DELETED ? undefined : found
+  }
+
+  /** Charges a get's seek and drops its Version reference. */
+  private finishGet (version: Version, stats: GetStats): void {
+    try {
       if (version.updateStats(stats)) this.maybeScheduleCompaction()
     } finally {
       this.unrefVersion(version)
     }
-    return found === DELETED ? undefined : found
+  }
+
+  /** Whether get() may read blocks on read workers (the `readWorkers` option, on a NodeEnv). */
+  get hasReadWorkers (): boolean {
+    return this.blockReader !== undefined
   }
 
   getSync (key: Uint8Array, options?: ReadOptions | null): Uint8Array | undefined {

@@ -104,7 +104,7 @@ export const NUMBER_OPTIONS = {
   maxFileSize: { fallback: 2 * MiB, min: 1 * KiB, max: 1 * GiB, unit: 'bytes' },
   bloomBitsPerKey: { fallback: 10, min: 0, max: 1000, unit: 'count' },
   maxManifestFileSize: { fallback: 64 * MiB, min: 1 * KiB, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' },
-  readWorkers: { fallback: 1, min: 0, max: 64, unit: 'count' }
+  readWorkers: { fallback: 0, min: 0, max: 64, unit: 'count' }
 } as const satisfies Record<string, NumberOptionSpec>
 
 /** A number option's value, checked and rounded down; undefined when not given. */

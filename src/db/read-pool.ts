@@ -23,12 +23,17 @@ interface ReadWorker {
 /** Blocks read on a read worker and cached, since the process started (tests and benchmarks read it). */
 export const readCounts = { offThread: 0 }
 
+/** Misses per message to a worker (measured: 16 beat 1, 4, 8 and 64; bench/read-workers.ts). */
+const CHUNK = 16
+
 class ReadPool {
   private readonly workers: ReadWorker[] = []
   private queue: Waiting[] = []
   private scheduled = false
   private nextId = 1
   private next = 0
+  /** Misses sent to workers and not answered yet. */
+  private waiting = 0
   /** Set when no worker could start: misses are then read on the caller's thread. */
   private unavailable = false
 
@@ -58,18 +63,17 @@ class ReadPool {
     this.scheduled = false
     const queue = this.queue
     this.queue = []
-    // No worker (none could start, or they died): the callers read the blocks themselves.
-    if (this.workers.length === 0) {
+    // A lone miss with nothing else waiting (a caller awaiting one get after another) gains
+    // nothing from a round trip to another thread: its get reads the block itself, at once. So
+    // do all misses when no worker is left.
+    if (this.workers.length === 0 || (queue.length === 1 && this.waiting === 0)) {
       for (const w of queue) w.resolve()
       return
     }
-    // Spread the batch over the workers, a contiguous share each.
-    const n = Math.min(this.workers.length, queue.length)
-    let start = 0
-    for (let w = 0; w < n; w++) {
-      const end = start + Math.ceil((queue.length - start) / (n - w))
-      this.send(this.workers[this.next++ % this.workers.length]!, queue.slice(start, end))
-      start = end
+    // Small messages, spread over the workers: a worker starts on the first blocks while this
+    // thread still queues the rest, and its answers come back while it reads the next ones.
+    for (let start = 0; start < queue.length; start += CHUNK) {
+      this.send(this.workers[this.next++ % this.workers.length]!, queue.slice(start, start + CHUNK))
     }
   }
 
@@ -81,6 +85,7 @@ class ReadPool {
     }
     if (rw.pending.size === 0) rw.worker.ref()
     rw.pending.set(id, batch)
+    this.waiting += batch.length
     rw.worker.postMessage(request)
   }
 
@@ -91,6 +96,7 @@ class ReadPool {
       const batch = rw.pending.get(reply.id)
       if (batch === undefined) return
       rw.pending.delete(reply.id)
+      this.waiting -= batch.length
       if (rw.pending.size === 0) worker.unref()
       for (let i = 0; i < batch.length; i++) {
         const r = reply.results[i]!
@@ -108,7 +114,10 @@ class ReadPool {
       const i = this.workers.indexOf(rw)
       if (i >= 0) this.workers.splice(i, 1)
       // The reads it held fail over to the callers' thread: nothing was cached, so they retry there.
-      for (const batch of rw.pending.values()) for (const w of batch) w.resolve()
+      for (const batch of rw.pending.values()) {
+        this.waiting -= batch.length
+        for (const w of batch) w.resolve()
+      }
       rw.pending.clear()
     }
     worker.on('error', lost)

@@ -244,6 +244,8 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
 
   override get (key: unknown, options?: unknown): Promise<unknown> {
     if (options != null || this.status !== 'open' || this.#remote !== undefined) return super.get(key as KDefault, options as AbstractGetOptions<KDefault, VDefault>)
+    // The engine may read a missing block on a read worker: go through _get, which waits for it.
+    if (this.engine.hasReadWorkers) return super.get(key as KDefault)
     // abstract-level's getSync without options is already direct: the same checks and decoding.
     try {
       return Promise.resolve(this.getSync(key as KDefault))
