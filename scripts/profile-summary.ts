@@ -1,6 +1,10 @@
 // Summarises V8 CPU profiles (the .cpuprofile files `node --cpu-prof` writes) by self time per
 // function: where the samples landed, not which callers led there.
 //
+// Each sample counts for the profile's mean sampling interval. The recorded time since the
+// previous sample is not used: on a loaded machine the sampler is itself descheduled now and
+// then, and the whole gap would be charged to whatever function the next sample lands in.
+//
 //   node dist/scripts/profile-summary.js PROFILE.cpuprofile... [--top 30]
 //
 // Several files are added together (say, the main thread's and the workers'). Functions are keyed
@@ -38,13 +42,14 @@ for (const file of files) {
     const where = f.url === '' ? '' : ` ${basename(f.url)}:${f.lineNumber + 1}`
     label.set(id, `${f.functionName === '' ? '(anonymous)' : f.functionName}${where}`)
   }
-  // timeDeltas[i] is the time from sample i-1 to sample i; it is charged to sample i.
-  profile.samples.forEach((id, i) => {
-    const micros = profile.timeDeltas[i] ?? 0
+  let span = 0
+  for (const delta of profile.timeDeltas) span += delta
+  const micros = profile.samples.length > 0 ? span / profile.samples.length : 0
+  for (const id of profile.samples) {
     const name = label.get(id) ?? '?'
     selfMicros.set(name, (selfMicros.get(name) ?? 0) + micros)
     total += micros
-  })
+  }
 }
 
 const rows = [...selfMicros].sort((a, b) => b[1] - a[1]).slice(0, top)
