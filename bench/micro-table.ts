@@ -17,13 +17,13 @@ import { Table, type BlockCacheKey } from '../src/table/table.js'
 
 export interface BenchRow { group: string, name: string, value: number, unit: string }
 
-const KEY_SIZE = 16
-const VALUE_SIZE = 100
+export const KEY_SIZE = 16
+export const VALUE_SIZE = 100
 
 let sink = 0
 
 /** "%016d" keys, as db_bench writes them. */
-function makeKey (i: number): Uint8Array {
+export function makeKey (i: number): Uint8Array {
   const s = String(i).padStart(KEY_SIZE, '0')
   const out = new Uint8Array(KEY_SIZE)
   for (let j = 0; j < KEY_SIZE; j++) out[j] = s.charCodeAt(j)

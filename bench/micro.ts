@@ -1,7 +1,11 @@
 // Micro-benchmarks for the util layer and the table layer: CRC32C and Snappy against simple
-// baselines and npm alternatives, then whatever bench/micro-table.ts reports.
+// baselines and npm alternatives, then whatever bench/micro-table.ts and bench/micro-compaction.ts
+// report.
 //
-//   npm run build && node dist/bench/micro.js [--quick]
+//   npm run build && node dist/bench/micro.js [--quick] [--only crc,snappy,table,compaction]
+//     [--entries N]
+//
+// --only runs the sections named; --entries sets the compaction section's input entries.
 //
 // Each case runs a warm-up, then several timed rounds, interleaved with its competitors' rounds;
 // the table shows the median round, because the machine this runs on (2 cores, shared) is noisy
@@ -13,9 +17,21 @@ import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
 import { crc32c } from '../src/util/crc32c.js'
 import { snappyCompress, snappyUncompress } from '../src/util/snappy.js'
+import { benchCompaction } from './micro-compaction.js'
 import { benchTable, type BenchRow } from './micro-table.js'
 
 const quick = process.argv.includes('--quick')
+const SECTIONS = ['crc', 'snappy', 'table', 'compaction']
+
+function flag (name: string): string | undefined {
+  const i = process.argv.indexOf(name)
+  return i < 0 ? undefined : process.argv[i + 1]
+}
+
+const only = flag('--only')?.split(',') ?? SECTIONS
+for (const name of only) if (!SECTIONS.includes(name)) throw new Error(`unknown section '${name}'; known: ${SECTIONS.join(', ')}`)
+const entriesFlag = flag('--entries')
+const entries = entriesFlag === undefined ? undefined : Number(entriesFlag)
 const ROUNDS = quick ? 3 : 7
 const ROUND_MS = quick ? 60 : 250
 
@@ -280,21 +296,25 @@ function snappySection (title: string, inputs: Uint8Array[]): void {
   })
 }
 
-function main (): void {
+async function main (): Promise<void> {
   console.log(`micro-benchmarks${quick ? ' (quick)' : ''}: node ${process.version}, ${ROUNDS} rounds of ${ROUND_MS} ms, median`)
-  crcSection()
-  const pool = dbBenchPool(1 << 20, 301)
-  snappySection('100-byte values', slices(pool, 100, 4096))
-  snappySection('4 KiB blocks', slices(pool, 4096, 256))
-  snappySection('4 KiB random blocks', slices(randomBytes(1 << 20, 11), 4096, 256))
-  snappySection('1 MiB', [pool])
-
-  const tableRows = benchTable(quick)
-  if (tableRows.length > 0) {
+  if (only.includes('crc')) crcSection()
+  if (only.includes('snappy')) {
+    const pool = dbBenchPool(1 << 20, 301)
+    snappySection('100-byte values', slices(pool, 100, 4096))
+    snappySection('4 KiB blocks', slices(pool, 4096, 256))
+    snappySection('4 KiB random blocks', slices(randomBytes(1 << 20, 11), 4096, 256))
+    snappySection('1 MiB', [pool])
+  }
+  if (only.includes('table')) {
     console.log('\nTable layer (bench/micro-table.ts)')
-    for (const row of tableRows) report(row.group, row.name, row.value, row.unit)
+    for (const row of benchTable(quick)) report(row.group, row.name, row.value, row.unit)
+  }
+  if (only.includes('compaction')) {
+    console.log('\nCompaction job, tables in memory (bench/micro-compaction.ts; median round)')
+    for (const row of await benchCompaction(quick, entries)) report(row.group, row.name, row.value, row.unit)
   }
   if (sink === 0.5) console.log('') // keeps `sink` observable so no measured call is dead code
 }
 
-main()
+await main()

@@ -40,10 +40,6 @@ export class TableOutput {
   private readonly file: WritableFile
   private readonly builder: TableBuilder
   private smallest: Uint8Array | undefined
-  // The last key added, kept in a reusable buffer: copying every key into a fresh array would
-  // allocate once per entry, and only the final one becomes `largest`.
-  private lastKey = new Uint8Array(64)
-  private lastKeyLength = 0
   private done = false
 
   private constructor (env: Env, path: string, number: number, file: WritableFile, builder: TableBuilder) {
@@ -97,9 +93,6 @@ export class TableOutput {
   add (key: Uint8Array, value: Uint8Array): void {
     this.builder.add(key, value)
     if (this.smallest === undefined) this.smallest = key.slice()
-    if (this.lastKey.length < key.length) this.lastKey = new Uint8Array(Math.max(key.length, this.lastKey.length * 2))
-    this.lastKey.set(key)
-    this.lastKeyLength = key.length
   }
 
   /**
@@ -158,7 +151,8 @@ export class TableOutput {
       number: this.number,
       fileSize: this.builder.fileSize,
       smallest: this.smallest,
-      largest: this.lastKey.slice(0, this.lastKeyLength)
+      // The builder keeps the last key added for its own use.
+      largest: this.builder.lastKeyCopy()
     }
   }
 }

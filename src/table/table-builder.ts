@@ -89,6 +89,11 @@ export class TableBuilder {
     return this.offset
   }
 
+  /** A copy of the last key added (empty before the first). */
+  lastKeyCopy (): Uint8Array {
+    return this.lastKey.slice(0, this.lastKeyLength)
+  }
+
   /** Adds an entry. Keys must be strictly increasing under the comparator. */
   add (key: Uint8Array, value: Uint8Array): void {
     this.checkOpen()

@@ -26,15 +26,12 @@ const MIN_HASH_BITS = 8
 const INPUT_MARGIN = 15
 // Fragments shorter than this are emitted as one literal: too short to be worth searching.
 const MIN_SEARCHED_FRAGMENT = INPUT_MARGIN + 2
-// Literals and copies at most this long are copied byte by byte; longer ones use the engine's
-// bulk copy, whose fixed cost only pays off beyond this size.
-const SHORT_COPY = 16
 // The multiplier Snappy uses for its 4-byte hash (any odd constant with well-mixed bits works).
 const HASH_MUL = 0x1e35a7bd
 
-// The decompressor copies literals and non-overlapping copies up to this long four bytes at a time
-// through DataViews (about 1.6x a byte loop on table blocks, doc/performance.md "Read path");
-// longer literals use the engine's bulk copy.
+// Literals (and, in the decompressor, non-overlapping copies) up to this long are copied four
+// bytes at a time through DataViews (about 1.6x a byte loop on table blocks, doc/performance.md
+// "Read path"); longer literals use the engine's bulk copy, whose fixed cost then pays off.
 const WORD_COPY_MAX = 64
 
 // Scratch state reused between calls; compression is synchronous, so no call can interleave.
@@ -42,6 +39,7 @@ const hashTable = new Uint16Array(1 << MAX_HASH_BITS)
 // Output buffers up to this size are kept for the next call; a larger one is dropped afterwards.
 const KEEP_SCRATCH = 1 << 20
 let scratch = new Uint8Array(8192)
+let scratchView = new DataView(scratch.buffer)
 
 /** The largest output `snappyCompress` can produce for `inputLength` bytes. */
 export function snappyMaxCompressedLength (inputLength: number): number {
@@ -64,8 +62,16 @@ export function snappyCompress (input: Uint8Array): Uint8Array {
 export function snappyCompressTemporary (input: Uint8Array): Uint8Array {
   const n = input.length
   const bound = snappyMaxCompressedLength(n)
-  const out = bound <= scratch.length ? scratch : new Uint8Array(bound)
-  if (out.length <= KEEP_SCRATCH) scratch = out
+  let out = scratch
+  let outView = scratchView
+  if (bound > scratch.length) {
+    out = new Uint8Array(bound)
+    outView = new DataView(out.buffer)
+    if (bound <= KEEP_SCRATCH) {
+      scratch = out
+      scratchView = outView
+    }
+  }
 
   // Header: the uncompressed length as a varint32.
   let op = 0
@@ -81,7 +87,7 @@ export function snappyCompressTemporary (input: Uint8Array): Uint8Array {
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength)
   for (let start = 0; start < n; start += FRAGMENT_SIZE) {
     const end = Math.min(start + FRAGMENT_SIZE, n)
-    op = compressFragment(input, view, start, end, out, op)
+    op = compressFragment(input, view, start, end, out, outView, op)
   }
   return out.subarray(0, op)
 }
@@ -91,7 +97,7 @@ export function snappyCompressTemporary (input: Uint8Array): Uint8Array {
  * 4-byte load stays inside the fragment: a DataView read past the input would throw.
  */
 function compressFragment (
-  src: Uint8Array, view: DataView, start: number, end: number, out: Uint8Array, op: number
+  src: Uint8Array, view: DataView, start: number, end: number, out: Uint8Array, outView: DataView, op: number
 ): number {
   let nextEmit = start
   if (end - start >= MIN_SEARCHED_FRAGMENT) {
@@ -127,7 +133,7 @@ function compressFragment (
         table[h] = ip - start
       } while (word !== view.getInt32(candidate, true))
 
-      op = emitLiteral(src, nextEmit, ip - nextEmit, out, op)
+      op = emitLiteral(src, view, nextEmit, ip - nextEmit, out, outView, op)
 
       // Emit copies while the byte right after one copy starts another match.
       for (;;) {
@@ -157,11 +163,13 @@ function compressFragment (
       nextWord = view.getInt32(ip, true)
     }
   }
-  if (nextEmit < end) op = emitLiteral(src, nextEmit, end - nextEmit, out, op)
+  if (nextEmit < end) op = emitLiteral(src, view, nextEmit, end - nextEmit, out, outView, op)
   return op
 }
 
-function emitLiteral (src: Uint8Array, from: number, len: number, out: Uint8Array, op: number): number {
+/** Emits src[from, from + len) as a literal; `view` and `outView` are DataViews over src and out. */
+function emitLiteral (src: Uint8Array, view: DataView, from: number, len: number, out: Uint8Array,
+  outView: DataView, op: number): number {
   const n = len - 1
   if (n < 60) {
     out[op++] = n << 2
@@ -184,8 +192,10 @@ function emitLiteral (src: Uint8Array, from: number, len: number, out: Uint8Arra
     out[op++] = (n >>> 16) & 0xff
     out[op++] = n >>> 24
   }
-  if (len <= SHORT_COPY) {
-    for (let i = 0; i < len; i++) out[op + i] = src[from + i]!
+  if (len <= WORD_COPY_MAX) {
+    let i = 0
+    for (const stop = len - 3; i < stop; i += 4) outView.setInt32(op + i, view.getInt32(from + i, true), true)
+    for (; i < len; i++) out[op + i] = src[from + i]!
   } else {
     out.set(src.subarray(from, from + len), op)
   }

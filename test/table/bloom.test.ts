@@ -5,12 +5,32 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { encodeFixed32, utf8 } from '../../src/util/coding.js'
 import { BloomFilterPolicy, bloomHash, bloomMayContain } from '../../src/table/bloom.js'
+import { Random } from '../../src/util/random.js'
 import { hex } from './helpers.js'
 
 function intKey (i: number): Uint8Array {
   const b = new Uint8Array(4)
   encodeFixed32(b, 0, i)
   return b
+}
+
+/** LevelDB's filter for `keys`, one remainder per probe, written here as the reference. */
+function referenceFilter (keys: Uint8Array[], bitsPerKey: number): Uint8Array {
+  const k = Math.min(30, Math.max(1, Math.floor(bitsPerKey * 0.69)))
+  const bytes = Math.ceil(Math.max(64, keys.length * bitsPerKey) / 8)
+  const bits = bytes * 8
+  const filter = new Uint8Array(bytes + 1)
+  filter[bytes] = k
+  for (const key of keys) {
+    let h = bloomHash(key)
+    const delta = ((h >>> 17) | (h << 15)) >>> 0
+    for (let j = 0; j < k; j++) {
+      const bit = h % bits
+      filter[bit >>> 3]! |= 1 << (bit & 7)
+      h = (h + delta) >>> 0
+    }
+  }
+  return filter
 }
 
 function nextLength (length: number): number {
@@ -108,5 +128,34 @@ describe('BloomFilterPolicy', () => {
     const internal = utf8('user\x01\x02\x03\x04\x05\x06\x07\x08')
     assert.equal(bloomMayContain(filter, bloomHash(internal, 0, internal.length - 8)), true)
     assert.equal(bloomMayContain(filter, bloomHash(internal)), policy.keyMayMatch(internal, filter))
+  })
+
+  test('probe positions are LevelDB\'s for every filter size and bits per key', () => {
+    const seed = 1000 + Math.floor(Math.random() * 1000)
+    const random = new Random(seed)
+    for (let round = 0; round < 200; round++) {
+      const bitsPerKey = random.range(1, 40)
+      const keys: Uint8Array[] = []
+      const count = random.range(0, 300)
+      for (let i = 0; i < count; i++) keys.push(random.bytes(random.range(0, 24)))
+      const bloom = new BloomFilterPolicy(bitsPerKey)
+      const expected = referenceFilter(keys, bitsPerKey)
+      assert.equal(hex(bloom.createFilter(keys)), hex(expected), `seed ${seed}, round ${round}`)
+      for (const key of keys) assert.equal(bloom.keyMayMatch(key, expected), true, `seed ${seed}, round ${round}`)
+      // Absent keys: the answer must be the reference's.
+      for (let i = 0; i < 50; i++) {
+        const other = random.bytes(8)
+        const h = bloomHash(other)
+        const k = expected[expected.length - 1]!
+        const bits = (expected.length - 1) * 8
+        const delta = ((h >>> 17) | (h << 15)) >>> 0
+        let all = true
+        for (let j = 0, g = h; j < k; j++, g = (g + delta) >>> 0) {
+          const bit = g % bits
+          if ((expected[bit >>> 3]! & (1 << (bit & 7))) === 0) all = false
+        }
+        assert.equal(bloomMayContain(expected, h), all, `seed ${seed}, round ${round}, probe ${i}`)
+      }
+    }
   })
 })

@@ -11,6 +11,7 @@ import { BloomFilterPolicy } from '../../src/table/bloom.js'
 import type { Block } from '../../src/table/block.js'
 import type { FilterPolicy } from '../../src/table/filter-policy.js'
 import { decodeFooter, FOOTER_SIZE } from '../../src/table/format.js'
+import { InternalKeyComparator, makeInternalKey, ValueType } from '../../src/dbformat/internal-key.js'
 import { TableBuilder } from '../../src/table/table-builder.js'
 import { Table, type BlockCacheKey } from '../../src/table/table.js'
 import { buildTableBytes, hex, MemoryRandomAccessFile, MemoryWritableFile, openTable, Rng } from './helpers.js'
@@ -107,6 +108,44 @@ describe('TableBuilder', () => {
     assert.throws(() => b.add(utf8('a'), utf8('2')), /strictly increasing/)
     b.add(utf8('c'), utf8('3'))
     assert.equal(b.numEntries, 2)
+  })
+
+  test('accepts exactly the keys its comparator puts after the last one, and reads them all back', () => {
+    const seed = 1 + Math.floor(Math.random() * 1e6)
+    const rng = new Rng(seed)
+    const icmp = new InternalKeyComparator()
+    // Short keys over a small alphabet, so that many share prefixes, are prefixes of one another,
+    // or are equal; internal keys also tie on user keys and differ by tag only.
+    const shortKey = (): Uint8Array => Uint8Array.from({ length: rng.uniform(5) }, () => 0x61 + rng.uniform(3))
+    const cases = [
+      { cmp: bytewiseComparator, make: shortKey },
+      { cmp: icmp, make: () => makeInternalKey(shortKey(), rng.uniform(4), rng.oneIn(3) ? ValueType.Deletion : ValueType.Value) }
+    ]
+    for (const { cmp, make } of cases) {
+      for (let round = 0; round < 20; round++) {
+        const file = new MemoryWritableFile()
+        const b = new TableBuilder(file, { comparator: cmp, compression: 'none', blockSize: 64, blockRestartInterval: 1 + rng.uniform(4) })
+        const added: Uint8Array[] = []
+        for (let i = 0; i < 300; i++) {
+          const key = make()
+          const expected = added.length === 0 || cmp.compare(key, added[added.length - 1]!) > 0
+          let accepted = true
+          try {
+            b.add(key, key)
+          } catch {
+            accepted = false
+          }
+          assert.equal(accepted, expected, `seed ${seed}, ${cmp.name}, round ${round}, key ${hex(key)}`)
+          if (accepted) added.push(key)
+        }
+        b.finish()
+        const { table } = openTable(file.contents(), { comparator: cmp })
+        const it = table.newIterator()
+        const read: string[] = []
+        for (it.seekToFirst(); it.valid(); it.next()) read.push(hex(it.key()) + '=' + hex(it.value()))
+        assert.deepEqual(read, added.map((k) => hex(k) + '=' + hex(k)), `seed ${seed}, ${cmp.name}, round ${round}`)
+      }
+    }
   })
 
   test('finish() returns the file size; the builder cannot be used afterwards', () => {
