@@ -19,7 +19,11 @@ export interface PageResult {
   phases: Array<PhaseResult & { gaps?: FrameGaps }>
   /** The gaps over every write phase together. */
   writeGaps?: FrameGaps
+  /** The gaps over IDLE_MS before the case started, with nothing running: what the machine allows. */
+  idleGaps?: FrameGaps
 }
+
+const IDLE_MS = 2000
 
 type Message = { type: 'phase', result: PhaseResult } | { type: 'done' } | { type: 'error', message: string }
 
@@ -81,12 +85,18 @@ function runPage (): void {
     }
     const out = phases.map((p) => ({ ...p, gaps: summarise(gapsIn(p.start, p.end)) }))
     const writeGaps = summarise(phases.filter((p) => WRITE_PHASES.has(p.phase)).flatMap((p) => gapsIn(p.start, p.end)))
-    scope.__result = { ok: error === undefined, error, store, where, phases: out, writeGaps }
+    const idleGaps = summarise(gapsIn(idleStart, idleStart + IDLE_MS))
+    scope.__result = { ok: error === undefined, error, store, where, phases: out, writeGaps, idleGaps }
   }
   const receive = (m: Message): void => {
     if (m.type === 'phase') phases.push(m.result)
     else finish(m.type === 'error' ? m.message : undefined)
   }
+  const idleStart = performance.timeOrigin + performance.now()
+  setTimeout(() => { start(where, receive, finish) }, IDLE_MS)
+}
+
+function start (where: string, receive: (m: Message) => void, finish: (error?: string) => void): void {
   if (where === 'worker') {
     const worker = new scope.Worker('/bench.js' + scope.location.search, { type: 'module' })
     worker.onmessage = (e) => { receive(e.data) }

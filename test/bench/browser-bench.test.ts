@@ -32,7 +32,7 @@ test('npm run bench:browser -- --quick runs every store and phase and prints the
       assert.ok(lines.some((l) => row.test(l)), `no row for ${phase}:\n${output}`)
     }
     for (const store of ['Shale \\(worker\\)', 'browser-level \\(worker\\)', 'browser-level \\(page\\)', 'Shale \\(worker, 64 KiB write buffer\\)']) {
-      assert.ok(lines.some((l) => new RegExp(`^${store}\\s+\\d+\\s+[\\d.-]+\\s+[\\d.-]+\\s+[\\d.-]+$`).test(l)), `no frame gaps for ${store}:\n${output}`)
+      assert.ok(lines.some((l) => new RegExp(`^${store}\\s+\\d+(\\s+[\\d.-]+){5}$`).test(l)), `no frame gaps for ${store}:\n${output}`)
     }
 
     const files = readdirSync(out).filter((f) => f.startsWith('browser-bench-') && f.endsWith('.json'))
@@ -42,6 +42,7 @@ test('npm run bench:browser -- --quick runs every store and phase and prints the
     assert.deepEqual(json.results.map((r) => `${r.store}/${r.where}`), ['shale/worker', 'browser-level/worker', 'browser-level/page', 'shale/worker'])
     for (const r of json.results) {
       assert.ok(r.ok, `${r.store} (${r.where}): ${r.error ?? ''}`)
+      assert.ok(r.idleGaps !== undefined && r.idleGaps.frames > 0, `${r.store} (${r.where}): frames before the case started`)
       assert.deepEqual(r.phases.map((p) => p.phase), [...BROWSER_PHASES])
       for (const p of r.phases) {
         assert.ok(p.rate > 0 && Number.isFinite(p.rate), `${r.store} ${p.phase} rate ${p.rate}`)
