@@ -12,10 +12,10 @@ export interface Hello {
   type: 'hello'
   /** Unique id; the connection's own channel is named after it. */
   client: string
-  /** Liveness cells of the two ends (liveness.ts). */
-  cells: SharedArrayBuffer
-  /** Where synchronous replies are written (sync-reply.ts). */
-  sync: SharedArrayBuffer
+  /** Liveness cells of the two ends (liveness.ts); absent where the runtime cannot probe. */
+  cells?: SharedArrayBuffer | undefined
+  /** Where synchronous replies are written (sync-reply.ts); absent without SharedArrayBuffer. */
+  sync?: SharedArrayBuffer | undefined
 }
 
 /** The owner's answer, on the connection's channel. */
