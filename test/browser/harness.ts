@@ -78,17 +78,16 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>shale browser test</ti
 </script>`
 
 /**
- * Serves the page and the bundle (/worker.js) on 127.0.0.1:`port` with the headers that give
- * workers SharedArrayBuffer; `files` are more scripts, by path (such as '/page.js').
+ * Serves the page and the bundle (/worker.js) on 127.0.0.1:`port`, with the headers that make
+ * the page cross-origin isolated (SharedArrayBuffer) unless `isolated` is false; `files` are more
+ * scripts, by path (such as '/page.js').
  */
-export async function serve (bundle: string, port: number, files: Record<string, string> = {}): Promise<Server> {
+export async function serve (bundle: string, port: number, files: Record<string, string> = {}, isolated = true): Promise<Server> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cache-Control': 'no-store'
-    }
+    const headers: Record<string, string> = isolated
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' }
+      : { 'Cache-Control': 'no-store' }
     if (path === '/') {
       res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(PAGE)
     } else if (path === '/worker.js' || files[path] !== undefined) {
@@ -115,7 +114,8 @@ export async function launch (userDataDir: string): Promise<Browser> {
   }
   const args = ['--no-first-run', '--no-default-browser-check']
   if (process.getuid?.() === 0) args.push('--no-sandbox')
-  return await puppeteer.launch({ executablePath: CHROMIUM, headless: true, userDataDir, args })
+  // A case that runs for minutes (abstract-level's suite) is one waitForFunction: one protocol call.
+  return await puppeteer.launch({ executablePath: CHROMIUM, headless: true, userDataDir, args, protocolTimeout: 1_800_000 })
 }
 
 /** Loads the page with `query` (the case and its arguments) and waits for the worker's result. */

@@ -4,11 +4,32 @@
 // level.test.ts; the result goes to window.__result.
 
 import { ShaleLevel } from '../../src/browser.js'
-import { basics, model, type Make } from './level-cases.js'
+import { basics, check, equal, model, type Make } from './level-cases.js'
 
 const lines: string[] = []
 const say = (line: string): void => { lines.push(line) }
 const make: Make = (location, options) => new ShaleLevel(location, { ...options, engineWorker: '/engine-worker.js' })
+
+/** A page that is not cross-origin isolated: everything but the synchronous calls. */
+async function notIsolated (): Promise<void> {
+  check(typeof SharedArrayBuffer === 'undefined', 'this page has no SharedArrayBuffer')
+  const db = make('plain')
+  await db.open()
+  await db.put('a', '1')
+  equal(await db.get('a'), '1', 'get')
+  equal(await db.iterator().all(), [['a', '1']], 'iterator')
+  for (const [name, call] of [['getSync', () => db.getSync('a')], ['getProperty', () => db.getProperty('shale.stats')]] as const) {
+    try {
+      call()
+      throw new Error(`${name} worked without SharedArrayBuffer`)
+    } catch (err) {
+      const e = err as { code?: string, message?: string }
+      check(e.code === 'LEVEL_NOT_SUPPORTED' && e.message?.includes('SharedArrayBuffer') === true, `${name}: ${String(err)}`)
+    }
+  }
+  await db.close()
+  say('without cross-origin isolation: reads and writes work; getSync and getProperty fail with LEVEL_NOT_SUPPORTED')
+}
 
 async function run (name: string, arg: URLSearchParams): Promise<void> {
   const seed = Number(arg.get('seed') ?? 1)
@@ -16,6 +37,7 @@ async function run (name: string, arg: URLSearchParams): Promise<void> {
   switch (name) {
     case 'basics': return await basics(make, say)
     case 'model': return await model(make, say, seed, Number(arg.get('ops') ?? 1000))
+    case 'not-isolated': return await notIsolated()
     default: throw new Error(`no case ${name}`)
   }
 }

@@ -2,7 +2,8 @@
 // engine runs in place on OPFS, and on a page's main thread, where it runs in the engine worker
 // and every call is forwarded. In both: reads and writes of every kind, the lock against a second
 // open, a reopen, and a seeded random workload checked against a Map; in the worker, flushes and
-// compactions counted as done in nested job workers.
+// compactions counted as done in nested job workers; on a page that is not cross-origin isolated,
+// everything but the synchronous calls.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -43,6 +44,14 @@ test('ShaleLevel without an Env, in a worker and from a page, in Chromium', { ti
       }
       await t.test('worker: flush and compaction in nested job workers', async (t) => {
         assertOk(t, await runCase(tab, url, { where: 'worker', case: 'jobs' }), 'jobs')
+      })
+      await t.test('page not cross-origin isolated: getSync and getProperty not supported, the rest works', async (t) => {
+        const plain = await serve(worker, 0, { '/page.js': page, '/engine-worker.js': engine }, false)
+        try {
+          assertOk(t, await runCase(tab, serverUrl(plain), { where: 'page', case: 'not-isolated' }), 'not-isolated')
+        } finally {
+          plain.close()
+        }
       })
     } finally {
       await browser.close()

@@ -98,7 +98,7 @@ export function fromWireError (wire: WireError): Error {
  * Buffer's slice is another view of the same pool.)
  */
 export function ownBytes (bytes: Uint8Array): Uint8Array {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)) return bytes
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer)) return bytes
   const copy = new Uint8Array(bytes.byteLength)
   copy.set(bytes)
   return copy
