@@ -3,10 +3,12 @@
 // drives /usr/bin/chromium with a fixed profile directory, so that OPFS survives a reload or a
 // restart of the browser, which is what the persistence tests need.
 
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { build, type Plugin } from 'esbuild'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
 
@@ -124,4 +126,24 @@ export async function runCase (page: Page, url: string, query: Record<string, st
   await page.goto(`${url}?${search}`)
   await page.waitForFunction('window.__result !== undefined', { timeout: timeoutMs, polling: 50 })
   return await page.evaluate('window.__result') as WorkerResult
+}
+
+/**
+ * Serves `bundle` (and `files`) on a free port, starts Chromium on a new profile, gives `fn` the
+ * browser and the server's URL, and afterwards closes both and removes the profile.
+ */
+export async function withChromium (bundle: string, files: Record<string, string>, fn: (browser: Browser, url: string) => Promise<void>): Promise<void> {
+  const server = await serve(bundle, 0, files)
+  const profile = mkdtempSync(join(tmpdir(), 'shale-chromium-'))
+  try {
+    const browser = await launch(profile)
+    try {
+      await fn(browser, serverUrl(server))
+    } finally {
+      await browser.close()
+    }
+  } finally {
+    server.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
 }

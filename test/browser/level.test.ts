@@ -7,11 +7,8 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bundleWorker, launch, runCase, serve, serverUrl, type WorkerResult } from './harness.js'
+import { bundleWorker, runCase, serve, serverUrl, withChromium, type WorkerResult } from './harness.js'
 
 const SEED = Number(process.env.SHALE_TEST_SEED ?? Date.now() % 100000)
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
@@ -27,37 +24,26 @@ test('ShaleLevel without an Env, in a worker and from a page, in Chromium', { ti
     bundleWorker(here('./level-page.js')),
     bundleWorker(here('../../src/engine-worker.js'))
   ])
-  const server = await serve(worker, 0, { '/page.js': page, '/engine-worker.js': engine })
-  const url = serverUrl(server)
-  const profile = mkdtempSync(join(tmpdir(), 'shale-level-'))
-  try {
-    const browser = await launch(profile)
-    try {
-      const tab = await browser.newPage()
-      for (const where of ['worker', 'page']) {
-        await t.test(`${where}: reads and writes, the lock, a reopen`, async (t) => {
-          assertOk(t, await runCase(tab, url, { where, case: 'basics' }), `${where} basics`)
-        })
-        await t.test(`${where}: a seeded random workload against a Map`, async (t) => {
-          assertOk(t, await runCase(tab, url, { where, case: 'model', seed: SEED, ops: 1500 }), `${where} model`)
-        })
-      }
-      await t.test('worker: flush and compaction in nested job workers', async (t) => {
-        assertOk(t, await runCase(tab, url, { where: 'worker', case: 'jobs' }), 'jobs')
+  await withChromium(worker, { '/page.js': page, '/engine-worker.js': engine }, async (browser, url) => {
+    const tab = await browser.newPage()
+    for (const where of ['worker', 'page']) {
+      await t.test(`${where}: reads and writes, the lock, a reopen`, async (t) => {
+        assertOk(t, await runCase(tab, url, { where, case: 'basics' }), `${where} basics`)
       })
-      await t.test('page not cross-origin isolated: getSync and getProperty not supported, the rest works', async (t) => {
-        const plain = await serve(worker, 0, { '/page.js': page, '/engine-worker.js': engine }, false)
-        try {
-          assertOk(t, await runCase(tab, serverUrl(plain), { where: 'page', case: 'not-isolated' }), 'not-isolated')
-        } finally {
-          plain.close()
-        }
+      await t.test(`${where}: a seeded random workload against a Map`, async (t) => {
+        assertOk(t, await runCase(tab, url, { where, case: 'model', seed: SEED, ops: 1500 }), `${where} model`)
       })
-    } finally {
-      await browser.close()
     }
-  } finally {
-    server.close()
-    rmSync(profile, { recursive: true, force: true })
-  }
+    await t.test('worker: flush and compaction in nested job workers', async (t) => {
+      assertOk(t, await runCase(tab, url, { where: 'worker', case: 'jobs' }), 'jobs')
+    })
+    await t.test('page not cross-origin isolated: getSync and getProperty not supported, the rest works', async (t) => {
+      const plain = await serve(worker, 0, { '/page.js': page, '/engine-worker.js': engine }, false)
+      try {
+        assertOk(t, await runCase(tab, serverUrl(plain), { where: 'page', case: 'not-isolated' }), 'not-isolated')
+      } finally {
+        plain.close()
+      }
+    })
+  })
 })

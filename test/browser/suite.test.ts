@@ -5,12 +5,9 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CLASSIC_LEVEL_ASSERTIONS } from '../level/abstract-suite-tap.js'
-import { bundleWorker, launch, runCase, serve, serverUrl } from './harness.js'
+import { bundleWorker, runCase, withChromium } from './harness.js'
 import type { SuiteSummary } from './suite-run.js'
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
@@ -21,31 +18,20 @@ test('abstract-level suite in Chromium, in a worker and from a page', { timeout:
     bundleWorker(here('./suite-page.js'), { tape: true }),
     bundleWorker(here('../../src/engine-worker.js'))
   ])
-  const server = await serve(worker, 0, { '/page.js': page, '/engine-worker.js': engine })
-  const url = serverUrl(server)
-  const profile = mkdtempSync(join(tmpdir(), 'shale-suite-'))
-  try {
-    const browser = await launch(profile)
-    try {
-      const tab = await browser.newPage()
-      for (const where of ['worker', 'page']) {
-        await t.test(`${where}`, async (t) => {
-          const result = await runCase(tab, url, { where }, 1_500_000)
-          assert.ok(result.ok, `the suite did not run in the ${where}: ${result.error}`)
-          const summary = JSON.parse(result.lines[0]!) as SuiteSummary & { databases: number, seconds: number }
-          t.diagnostic(`abstract-level suite in the ${where}: ${summary.pass} passed, ${summary.fail} failed, of ${summary.tests} assertions, ` +
-            `${summary.databases} databases, ${summary.seconds.toFixed(1)} s`)
-          assert.equal(summary.failures.length, 0, `failures:\n${summary.failures.slice(0, 20).join('\n\n')}`)
-          assert.equal(summary.fail, 0)
-          assert.ok(summary.pass >= CLASSIC_LEVEL_ASSERTIONS, `only ${summary.pass} assertions passed; classic-level passes ${CLASSIC_LEVEL_ASSERTIONS}`)
-          assert.equal(summary.pass, summary.tests)
-        })
-      }
-    } finally {
-      await browser.close()
+  await withChromium(worker, { '/page.js': page, '/engine-worker.js': engine }, async (browser, url) => {
+    const tab = await browser.newPage()
+    for (const where of ['worker', 'page']) {
+      await t.test(`${where}`, async (t) => {
+        const result = await runCase(tab, url, { where }, 1_500_000)
+        assert.ok(result.ok, `the suite did not run in the ${where}: ${result.error}`)
+        const summary = JSON.parse(result.lines[0]!) as SuiteSummary & { databases: number, seconds: number }
+        t.diagnostic(`abstract-level suite in the ${where}: ${summary.pass} passed, ${summary.fail} failed, of ${summary.tests} assertions, ` +
+          `${summary.databases} databases, ${summary.seconds.toFixed(1)} s`)
+        assert.equal(summary.failures.length, 0, `failures:\n${summary.failures.slice(0, 20).join('\n\n')}`)
+        assert.equal(summary.fail, 0)
+        assert.ok(summary.pass >= CLASSIC_LEVEL_ASSERTIONS, `only ${summary.pass} assertions passed; classic-level passes ${CLASSIC_LEVEL_ASSERTIONS}`)
+        assert.equal(summary.pass, summary.tests)
+      })
     }
-  } finally {
-    server.close()
-    rmSync(profile, { recursive: true, force: true })
-  }
+  })
 })
