@@ -16,3 +16,4 @@ export type { Env, WritableFile, RandomAccessFile, SequentialFile, FileLock } fr
 export { MemEnv } from './env/mem-env.js'
 export { OpfsEnv } from './env/opfs-env.js'
 export { useJobWorkers, type JobWorkerOptions } from './db/browser-jobs.js'
+export { useOpfsJobWorkers } from './level/remote/engine-worker.js'

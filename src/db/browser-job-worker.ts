@@ -17,9 +17,10 @@ interface WorkerScope {
 /**
  * Serves background jobs in this worker. `openEnv(location)` gives the Env through which this
  * worker reaches the files of the database at `location`: it must see the same files as the Env
- * the page opened the database with.
+ * the page opened the database with. `doneWith(env)`, if given, is called after each job with
+ * the Env it ran on (to close an Env opened for that job alone).
  */
-export function serveJobWorker (openEnv: (location: string) => Env | Promise<Env>): void {
+export function serveJobWorker (openEnv: (location: string) => Env | Promise<Env>, doneWith?: (env: Env) => void | Promise<void>): void {
   const scope = globalThis as unknown as WorkerScope
   scope.onmessage = (event) => {
     const { id, job, call } = event.data
@@ -34,7 +35,13 @@ export function serveJobWorker (openEnv: (location: string) => Env | Promise<Env
       return n
     }
     const location = job.type === 'flush' ? job.location : job.input.location
-    Promise.resolve(openEnv(location)).then(async (env) => await runJob(job, env, newFileNumber)).then(
+    Promise.resolve(openEnv(location)).then(async (env) => {
+      try {
+        return await runJob(job, env, newFileNumber)
+      } finally {
+        await doneWith?.(env)
+      }
+    }).then(
       (result) => { scope.postMessage({ type: 'done', id, result }) },
       (err: unknown) => { scope.postMessage({ type: 'failed', id, error: toPlainError(err) }) }
     )

@@ -32,6 +32,7 @@ import { engineSnapshotOf, ShaleSnapshot } from './snapshot.js'
 import { nodeTransport } from './remote/node-transport.js'
 import type { RemoteDatabase } from './remote/remote-database.js'
 import { openSharedDatabase, type ShaleShareOptions } from './remote/open-shared.js'
+import { openWithoutEnv, type DefaultOpenOptions } from './default-open.js'
 
 /**
  * The engine's options, with classic-level's names (README "Options"), and `readOnly`: open
@@ -40,10 +41,10 @@ import { openSharedDatabase, type ShaleShareOptions } from './remote/open-shared
 export type ShaleEngineOptions = Omit<DBOptions, 'createIfMissing' | 'errorIfExists'>
 
 /** Options for db.open() (and the constructor): abstract-level's plus the engine's. */
-export interface ShaleOpenOptions extends AbstractOpenOptions, ShaleEngineOptions, ShaleShareOptions {}
+export interface ShaleOpenOptions extends AbstractOpenOptions, ShaleEngineOptions, ShaleShareOptions, DefaultOpenOptions {}
 
 /** Options for the constructor: encodings, open options and engine options. */
-export interface ShaleLevelOptions<K, V> extends AbstractDatabaseOptions<K, V>, ShaleEngineOptions, ShaleShareOptions {}
+export interface ShaleLevelOptions<K, V> extends AbstractDatabaseOptions<K, V>, ShaleEngineOptions, ShaleShareOptions, DefaultOpenOptions {}
 
 /** Per-read option, as classic-level: whether blocks read are kept in the block cache. */
 export interface ShaleReadOptions {
@@ -126,6 +127,16 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     for (const name of ENGINE_OPTION_NAMES) {
       if (options[name] !== undefined) engineOptions[name] = options[name]
     }
+    if (options.env === undefined) {
+      // In a browser: on the Origin Private File System, here or in an engine worker.
+      const opened = await openWithoutEnv(this.#location, engineOptions as DBOptions, { engineWorker: options.engineWorker })
+      if (opened !== undefined) {
+        this.#engine = opened.engine
+        this.#remote = opened.remote
+        this.#release = opened.release
+        return
+      }
+    }
     // A read-only open takes no lock, so every thread can have its own: nothing to share.
     if (options.multithreading === true && options.env === undefined && options.readOnly !== true) {
       const shared = await openSharedDatabase(this.#location, engineOptions as DBOptions, nodeTransport)
@@ -141,9 +152,9 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
     // abstract-level closed our iterators, snapshots and batches first; the engine closes
     // whatever it still tracks (and waits for writes and background work) all the same. The
     // engine is kept until it closed: if closing failed, abstract-level goes back to 'open'.
+    await this.#remote?.close()
     if (this.#release !== undefined) await this.#release()
     else await this.#engine?.close()
-    await this.#remote?.close()
     this.#engine = undefined
     this.#release = undefined
     this.#remote = undefined

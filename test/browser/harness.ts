@@ -1,12 +1,14 @@
-// Runs compiled test code in a dedicated worker of headless Chromium (doc/opfs.md, "Tests"):
-// esbuild bundles the worker script, stubbing the node: modules the engine imports but does not
-// use there; a node:http server on 127.0.0.1 serves it with the COOP/COEP headers; puppeteer-core
+// Runs compiled test code in a dedicated worker of headless Chromium, or on its page (doc/opfs.md,
+// "Tests"): esbuild bundles the script for the browser as a user's bundler would; a node:http server on 127.0.0.1 serves it with the COOP/COEP headers; puppeteer-core
 // drives /usr/bin/chromium with a fixed profile directory, so that OPFS survives a reload or a
 // restart of the browser, which is what the persistence tests need.
 
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { build, type Plugin } from 'esbuild'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
 
@@ -19,28 +21,36 @@ export interface WorkerResult {
 }
 
 /**
- * The engine's node: imports as CommonJS stubs, so that any named import resolves: a value read at
- * load time is harmless, and a call fails naming the module (nothing the worker runs calls one).
+ * What tape (abstract-level's suite runs under it) takes from Node, for a bundle that runs it in a
+ * browser: `stream`'s legacy Stream (for its `through` dependency), `path.sep`, and `process` and
+ * `__dirname` as free variables of its modules. Shale's own modules need none of these.
  */
-const stubNodeModules: Plugin = {
-  name: 'stub-node-modules',
+const tapeShims: Plugin = {
+  name: 'tape-shims',
   setup (b) {
-    b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-stub' }))
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
+    b.onResolve({ filter: /^(stream|path)$/ }, (args) => ({ path: args.path, namespace: 'tape-shim' }))
+    b.onLoad({ filter: /.*/, namespace: 'tape-shim' }, (args) => ({
       loader: 'js',
-      contents: `
-        const name = ${JSON.stringify(args.path)}
-        const fail = () => { throw new Error(name + ' is not available in the browser') }
-        const known = { pid: 0, env: {}, platform: 'browser', versions: {}, argv: [], isMainThread: true, parentPort: null, workerData: null,
-          performance: globalThis.performance, cpus: () => [{}], availableParallelism: () => 1, memoryUsage: () => ({ rss: 0, heapUsed: 0 }) }
-        const stub = new Proxy(fail, { get: (t, key) => key === '__esModule' ? false : key === 'default' ? stub : (key in known ? known[key] : fail) })
-        module.exports = stub`
+      resolveDir: process.cwd(),
+      contents: args.path === 'path'
+        ? 'export const sep = "/"; export default { sep }'
+        : `import { EventEmitter } from 'events'
+           export class Stream extends EventEmitter {
+             pipe (dest) { this.on('data', (d) => { dest.write(d) }); this.on('end', () => { dest.end() }); return dest }
+           }
+           export default { Stream }`
     }))
   }
 }
 
-/** Bundles a compiled worker script (dist/...js) into one browser module. */
-export async function bundleWorker (entry: string): Promise<string> {
+/**
+ * Bundles a compiled script (dist/...js) into one browser module, as an application's bundler
+ * would: esbuild for the browser platform, so the package's `browser` field swaps the platform
+ * modules, and no `node:` module can be reached (the build fails if one is). With `tape`, the
+ * shims that tape needs are added.
+ */
+export async function bundleWorker (entry: string, options: { tape?: boolean } = {}): Promise<string> {
+  const processShim = fileURLToPath(new URL('./process-shim.js', import.meta.url))
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -49,30 +59,41 @@ export async function bundleWorker (entry: string): Promise<string> {
     target: 'es2022',
     write: false,
     logLevel: 'error',
-    plugins: [stubNodeModules]
+    ...(options.tape === true ? { plugins: [tapeShims], inject: [processShim], define: { __dirname: '"/"' } } : {})
   })
   return result.outputFiles[0]!.text
 }
 
+// With `where=page` in the query, the page runs /page.js itself (it sets window.__result); otherwise
+// /worker.js runs in a dedicated worker, which posts the result.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>shale browser test</title><script type="module">
-  const worker = new Worker('/worker.js' + location.search, { type: 'module' })
-  worker.onmessage = (e) => { window.__result = e.data }
-  worker.onerror = (e) => { window.__result = { ok: false, lines: [], error: 'worker error: ' + (e.message || 'failed to load') } }
+  const fail = (error) => { window.__result ??= { ok: false, lines: [], error } }
+  if (new URLSearchParams(location.search).get('where') === 'page') {
+    window.addEventListener('error', (e) => { fail('page error: ' + e.message) })
+    window.addEventListener('unhandledrejection', (e) => { fail('page rejection: ' + String(e.reason && e.reason.stack || e.reason)) })
+    import('/page.js').catch((e) => { fail('page script: ' + String(e && e.stack || e)) })
+  } else {
+    const worker = new Worker('/worker.js' + location.search, { type: 'module' })
+    worker.onmessage = (e) => { window.__result = e.data }
+    worker.onerror = (e) => { fail('worker error: ' + (e.message || 'failed to load')) }
+  }
 </script>`
 
-/** Serves the page and the bundle on 127.0.0.1:`port` with the headers that give workers SharedArrayBuffer. */
-export async function serve (bundle: string, port: number): Promise<Server> {
+/**
+ * Serves the page and the bundle (/worker.js) on 127.0.0.1:`port`, with the headers that make
+ * the page cross-origin isolated (SharedArrayBuffer) unless `isolated` is false; `files` are more
+ * scripts, by path (such as '/page.js').
+ */
+export async function serve (bundle: string, port: number, files: Record<string, string> = {}, isolated = true): Promise<Server> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cache-Control': 'no-store'
-    }
+    const headers: Record<string, string> = isolated
+      ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' }
+      : { 'Cache-Control': 'no-store' }
     if (path === '/') {
       res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(PAGE)
-    } else if (path === '/worker.js') {
-      res.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' }).end(bundle)
+    } else if (path === '/worker.js' || files[path] !== undefined) {
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' }).end(path === '/worker.js' ? bundle : files[path])
     } else {
       res.writeHead(404, headers).end()
     }
@@ -95,7 +116,8 @@ export async function launch (userDataDir: string): Promise<Browser> {
   }
   const args = ['--no-first-run', '--no-default-browser-check']
   if (process.getuid?.() === 0) args.push('--no-sandbox')
-  return await puppeteer.launch({ executablePath: CHROMIUM, headless: true, userDataDir, args })
+  // A case that runs for minutes (abstract-level's suite) is one waitForFunction: one protocol call.
+  return await puppeteer.launch({ executablePath: CHROMIUM, headless: true, userDataDir, args, protocolTimeout: 1_800_000 })
 }
 
 /** Loads the page with `query` (the case and its arguments) and waits for the worker's result. */
@@ -104,4 +126,24 @@ export async function runCase (page: Page, url: string, query: Record<string, st
   await page.goto(`${url}?${search}`)
   await page.waitForFunction('window.__result !== undefined', { timeout: timeoutMs, polling: 50 })
   return await page.evaluate('window.__result') as WorkerResult
+}
+
+/**
+ * Serves `bundle` (and `files`) on a free port, starts Chromium on a new profile, gives `fn` the
+ * browser and the server's URL, and afterwards closes both and removes the profile.
+ */
+export async function withChromium (bundle: string, files: Record<string, string>, fn: (browser: Browser, url: string) => Promise<void>): Promise<void> {
+  const server = await serve(bundle, 0, files)
+  const profile = mkdtempSync(join(tmpdir(), 'shale-chromium-'))
+  try {
+    const browser = await launch(profile)
+    try {
+      await fn(browser, serverUrl(server))
+    } finally {
+      await browser.close()
+    }
+  } finally {
+    server.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
 }

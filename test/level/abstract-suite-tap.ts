@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { runScript, runtime, type Runtime } from '../../harness/runtimes/runtimes.js'
+import { tapCounts } from './tap-counts.js'
 
 /** Assertions classic-level 3.0.0 passes with abstract-level 3.1.1 (measured with the runner's classic mode). */
 export const CLASSIC_LEVEL_ASSERTIONS = 5168
@@ -29,25 +30,14 @@ export interface TapSummary {
 export async function runSuite (mode: string, r: Runtime = runtime('node'), dir?: string): Promise<TapSummary> {
   const run = await runScript(r, runner, dir === undefined ? [mode] : [mode, dir])
   const lines = run.stdout.split('\n')
-  const count = (label: string): number => {
-    const line = lines.find((l) => l.startsWith(`# ${label} `))
-    return line === undefined ? -1 : Number(line.slice(label.length + 2).trim())
-  }
-  // Each failure with the test name above it and the first lines of its YAML block.
-  const failures: string[] = []
-  let currentTest = ''
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!
-    if (line.startsWith('# ')) currentTest = line
-    if (line.startsWith('not ok')) failures.push([currentTest, ...lines.slice(i, i + 8)].join('\n'))
-  }
+  const { tests, pass, fail, failures } = tapCounts(lines)
   if (run.stderr.trim() !== '') failures.push(`stderr:\n${run.stderr.slice(0, 4000)}`)
   return {
     runtime: r.name,
     exitCode: run.code,
-    tests: count('tests'),
-    pass: count('pass'),
-    fail: lines.some((l) => l.startsWith('# fail ')) ? count('fail') : 0,
+    tests,
+    pass,
+    fail,
     failures,
     comments: lines.filter((l) => l.startsWith('# shale ')),
     seconds: run.ms / 1000

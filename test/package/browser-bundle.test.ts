@@ -1,4 +1,5 @@
-// The browser build as a bundler sees it: esbuild bundles `shale` and `shale/worker` for the
+// The browser build as a bundler sees it: esbuild bundles `shale`, `shale/worker` and
+// `shale/engine-worker` for the
 // browser platform, by name, as an application's bundler would (the package refers to itself
 // through its `exports`, whose `browser` condition must lead to dist/src/browser.js and
 // browser-worker.js), and nothing Node-only may be reachable from them (doc/browser.md): no
@@ -21,7 +22,7 @@ import { removeTempDir, tempDir } from '../db/helpers.js'
 
 /** dist/test/package/browser-bundle.test.js -> the repository root. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const ENTRIES = [{ in: 'shale', out: 'browser' }, { in: 'shale/worker', out: 'browser-worker' }]
+const ENTRIES = [{ in: 'shale', out: 'browser' }, { in: 'shale/worker', out: 'browser-worker' }, { in: 'shale/engine-worker', out: 'engine-worker' }]
 const NODE_GLOBALS = ['Buffer', 'setImmediate', 'clearImmediate', 'process', 'global']
 const MARK = '__shale_node_global_'
 const BUILTINS = new Set(builtinModules)
@@ -72,10 +73,10 @@ describe('the browser build', { timeout: 120_000 }, () => {
     const define = Object.fromEntries(NODE_GLOBALS.map((name) => [name, MARK + name]))
     const { result, reached } = await bundle(ENTRIES, define, join(work, 'checked'), false)
     const inputs = Object.keys(result.metafile.inputs)
-    for (const entry of ['dist/src/browser.js', 'dist/src/browser-worker.js', 'dist/src/db/platform-browser.js']) {
+    for (const entry of ['dist/src/browser.js', 'dist/src/browser-worker.js', 'dist/src/engine-worker.js', 'dist/src/db/platform-browser.js', 'dist/src/level/default-open-browser.js']) {
       assert.ok(inputs.includes(entry), `${entry} is bundled`)
     }
-    assert.ok(!inputs.some((f) => /\/(platform-node|node-env|job-worker|background-jobs|remote-env|lock)\.js$/.test(f)),
+    assert.ok(!inputs.some((f) => /\/(platform-node|default-open|node-env|job-worker|background-jobs|remote-env|lock)\.js$/.test(f)),
       `no Node-only module of the engine is bundled: ${inputs.filter((f) => f.includes('dist/src')).join(', ')}`)
     assert.deepEqual(reached, [], 'Node modules reachable from the browser entries')
     const globals: string[] = []

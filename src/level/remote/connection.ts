@@ -5,7 +5,7 @@
 
 import { ShaleError } from '../../util/errors.js'
 import { randomHex } from '../../util/random.js'
-import { CLIENT_CELL, Liveness, newLivenessBuffer } from './liveness.js'
+import { CLIENT_CELL, Liveness, livenessSupported, newLivenessBuffer } from './liveness.js'
 import { connectionName, fromWireError, type Hello, type HelloReply, type Reply, type Request, type WireError } from './protocol.js'
 import { armSyncBuffer, SYNC_HEADER_BYTES, SYNC_INITIAL_BYTES, SyncKind, waitSyncAnswer } from './sync-reply.js'
 import type { MessageEndpoint, Transport } from './transport.js'
@@ -27,14 +27,16 @@ interface Pending {
 
 export class Connection {
   private readonly endpoint: MessageEndpoint
-  private readonly liveness: Liveness
-  private syncBuffer: SharedArrayBuffer
+  /** Undefined where the runtime cannot probe the owner (no Atomics.waitAsync). */
+  private readonly liveness: Liveness | undefined
+  /** Undefined without SharedArrayBuffer: synchronous calls are then not supported. */
+  private syncBuffer: SharedArrayBuffer | undefined
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private probeTimer: ReturnType<typeof setInterval> | undefined
   private lost: ShaleError | undefined
 
-  constructor (endpoint: MessageEndpoint, liveness: Liveness, syncBuffer: SharedArrayBuffer) {
+  constructor (endpoint: MessageEndpoint, liveness: Liveness | undefined, syncBuffer: SharedArrayBuffer | undefined) {
     this.endpoint = endpoint
     this.liveness = liveness
     this.syncBuffer = syncBuffer
@@ -60,6 +62,9 @@ export class Connection {
   /** A synchronous request: blocks this thread until the owner answered in the shared buffer. */
   callSync (request: SyncRequest): Uint8Array | undefined {
     if (this.lost !== undefined) throw this.lost
+    if (this.syncBuffer === undefined) {
+      throw new ShaleError('LEVEL_NOT_SUPPORTED', `${request.op}() on a database served by another thread needs SharedArrayBuffer (in a browser: a cross-origin isolated page)`)
+    }
     let answer = this.waitSync({ ...request, id: -1 })
     if (answer.kind === SyncKind.TooLarge) {
       // The owner keeps the answer; take it with a buffer that fits.
@@ -87,9 +92,10 @@ export class Connection {
   }
 
   private waitSync (request: Request): { kind: SyncKind, payload: Uint8Array | undefined } {
-    armSyncBuffer(this.syncBuffer)
+    const buffer = this.syncBuffer!
+    armSyncBuffer(buffer)
     this.endpoint.postMessage(request)
-    const answer = waitSyncAnswer(this.syncBuffer, PROBE_MS, () => this.liveness.peerAlive())
+    const answer = waitSyncAnswer(buffer, PROBE_MS, () => this.liveness?.peerAlive() ?? true)
     if (answer === undefined) {
       this.ownerGone()
       throw this.lost!
@@ -114,7 +120,10 @@ export class Connection {
   private waiting (on: boolean): void {
     if (on) {
       this.endpoint.ref?.()
-      this.probeTimer ??= setInterval(() => { if (!this.liveness.peerAlive()) this.ownerGone() }, PROBE_MS)
+      if (this.liveness !== undefined) {
+        const liveness = this.liveness
+        this.probeTimer ??= setInterval(() => { if (!liveness.peerAlive()) this.ownerGone() }, PROBE_MS)
+      }
     } else {
       this.endpoint.unref?.()
       if (this.probeTimer !== undefined) clearInterval(this.probeTimer)
@@ -128,7 +137,7 @@ export class Connection {
 
   private loseWith (err: ShaleError): void {
     this.lost ??= err
-    this.liveness.stop()
+    this.liveness?.stop()
     const pending = [...this.pending.values()]
     this.pending.clear()
     this.waiting(false)
@@ -146,9 +155,11 @@ export class Dialer {
   private readonly database: string
   private readonly client = randomHex(12)
   private readonly endpoint: MessageEndpoint
-  private readonly cells = newLivenessBuffer()
-  private readonly liveness = new Liveness(this.cells, CLIENT_CELL)
-  private readonly sync = new SharedArrayBuffer(SYNC_INITIAL_BYTES)
+  // Without Atomics.waitAsync the owner cannot be probed, and without SharedArrayBuffer no call
+  // can be synchronous (a page that is not cross-origin isolated); the rest works the same.
+  private readonly cells = livenessSupported() ? newLivenessBuffer() : undefined
+  private readonly liveness = this.cells === undefined ? undefined : new Liveness(this.cells, CLIENT_CELL)
+  private readonly sync = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(SYNC_INITIAL_BYTES) : undefined
   private answer: HelloReply | undefined
   private notify: (() => void) | undefined
   private done = false
@@ -190,7 +201,7 @@ export class Dialer {
     if (this.done) return
     this.done = true
     this.endpoint.removeEventListener('message', this.onAnswer)
-    this.liveness.stop()
+    this.liveness?.stop()
     this.endpoint.close()
   }
 

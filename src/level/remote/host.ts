@@ -80,7 +80,7 @@ export class EngineHost {
       endpoint.close()
       return
     }
-    const liveness = new Liveness(hello.cells, OWNER_CELL)
+    const liveness = hello.cells === undefined ? undefined : new Liveness(hello.cells, OWNER_CELL)
     const session = new Session(this.engine, endpoint, liveness, hello.sync, (ended) => { this.endSession(hello.client, ended) })
     this.sessions.set(hello.client, session)
     this.keepThreadAlive()

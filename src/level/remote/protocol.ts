@@ -12,10 +12,10 @@ export interface Hello {
   type: 'hello'
   /** Unique id; the connection's own channel is named after it. */
   client: string
-  /** Liveness cells of the two ends (liveness.ts). */
-  cells: SharedArrayBuffer
-  /** Where synchronous replies are written (sync-reply.ts). */
-  sync: SharedArrayBuffer
+  /** Liveness cells of the two ends (liveness.ts); absent where the runtime cannot probe. */
+  cells?: SharedArrayBuffer | undefined
+  /** Where synchronous replies are written (sync-reply.ts); absent without SharedArrayBuffer. */
+  sync?: SharedArrayBuffer | undefined
 }
 
 /** The owner's answer, on the connection's channel. */
@@ -98,7 +98,7 @@ export function fromWireError (wire: WireError): Error {
  * Buffer's slice is another view of the same pool.)
  */
 export function ownBytes (bytes: Uint8Array): Uint8Array {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)) return bytes
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer)) return bytes
   const copy = new Uint8Array(bytes.byteLength)
   copy.set(bytes)
   return copy

@@ -22,16 +22,18 @@ const textEncoder = new TextEncoder()
 export class Session {
   private readonly engine: DB
   private readonly endpoint: MessageEndpoint
-  private readonly liveness: Liveness
+  /** Undefined when the client's runtime cannot be probed: it is then taken to be alive. */
+  private readonly liveness: Liveness | undefined
   private readonly onEnd: (session: Session) => void
-  private syncBuffer: SharedArrayBuffer
+  /** Undefined when the client has no SharedArrayBuffer: it then makes no synchronous call. */
+  private syncBuffer: SharedArrayBuffer | undefined
   /** A synchronous answer too large for the client's buffer, until it takes it. */
   private oversized: { kind: SyncKind, payload: Uint8Array } | undefined
   private readonly iterators = new Map<number, DBIteratorHandle | Error>()
   private readonly snapshots = new Map<number, Snapshot | Error>()
   private ended = false
 
-  constructor (engine: DB, endpoint: MessageEndpoint, liveness: Liveness, syncBuffer: SharedArrayBuffer, onEnd: (session: Session) => void) {
+  constructor (engine: DB, endpoint: MessageEndpoint, liveness: Liveness | undefined, syncBuffer: SharedArrayBuffer | undefined, onEnd: (session: Session) => void) {
     this.engine = engine
     this.endpoint = endpoint
     this.liveness = liveness
@@ -45,7 +47,7 @@ export class Session {
   }
 
   clientAlive (): boolean {
-    return this.liveness.peerAlive()
+    return this.liveness?.peerAlive() ?? true
   }
 
   /** Releases everything the client held; idempotent. */
@@ -57,7 +59,7 @@ export class Session {
     for (const snapshot of this.snapshots.values()) if (!(snapshot instanceof Error)) snapshot.close()
     this.iterators.clear()
     this.snapshots.clear()
-    this.liveness.stop()
+    this.liveness?.stop()
     this.endpoint.close()
     this.onEnd(this)
   }
@@ -192,6 +194,8 @@ export class Session {
   }
 
   private answerSync (kind: SyncKind, payload: Uint8Array | undefined): void {
+    // A client without a buffer refuses synchronous calls itself; nothing can be answered.
+    if (this.syncBuffer === undefined) return
     if (!writeSyncAnswer(this.syncBuffer, kind, payload)) this.oversized = { kind, payload: payload! }
   }
 }

@@ -54,8 +54,20 @@ export function armSyncBuffer (buffer: SharedArrayBuffer): void {
  */
 export function waitSyncAnswer (buffer: SharedArrayBuffer, probeMs: number, stillThere: () => boolean): SyncAnswer | undefined {
   const header = new Int32Array(buffer, 0, 4)
-  while (Atomics.wait(header, 0, 0, probeMs) === 'timed-out') {
-    if (!stillThere()) return undefined
+  if (mayBlock()) {
+    while (Atomics.wait(header, 0, 0, probeMs) === 'timed-out') {
+      if (!stillThere()) return undefined
+    }
+  } else {
+    // A browser page's main thread may not Atomics.wait, but may read the buffer in a loop: the
+    // owner runs in another thread and answers all the same.
+    let probeAt = Date.now() + probeMs
+    while (Atomics.load(header, 0) === 0) {
+      if (Date.now() >= probeAt) {
+        if (!stillThere()) return undefined
+        probeAt = Date.now() + probeMs
+      }
+    }
   }
   const kind = header[1] as SyncKind
   const length = header[2]!
@@ -63,4 +75,19 @@ export function waitSyncAnswer (buffer: SharedArrayBuffer, probeMs: number, stil
   // A copy: the buffer is reused by the next call.
   const payload = kind === SyncKind.Undefined ? undefined : new Uint8Array(buffer, SYNC_HEADER_BYTES, length).slice()
   return { kind, payload }
+}
+
+let blockingAllowed: boolean | undefined
+
+/** Whether this thread may block in Atomics.wait (not a browser page's main thread). */
+function mayBlock (): boolean {
+  if (blockingAllowed === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0)
+      blockingAllowed = true
+    } catch {
+      blockingAllowed = false
+    }
+  }
+  return blockingAllowed
 }
