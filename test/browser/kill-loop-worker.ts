@@ -33,7 +33,7 @@ function writeOf (seed: number, i: number): Write {
       ops.push([k, rnd.oneIn(3) ? undefined : `${i}.${j}-${'y'.repeat(rnd.uniform(100))}`])
     }
   }
-  return { sync: rnd.oneIn(3), ops }
+  return { sync: rnd.oneIn(10), ops }
 }
 
 function check (cond: boolean, what: string): void {

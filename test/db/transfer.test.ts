@@ -13,19 +13,10 @@ import { NodeEnv } from '../../src/env/node-env.js'
 import type { Env } from '../../src/env/env.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import { Random } from '../../src/util/random.js'
-import { bytes, errorCode, removeTempDir, scan, str, tempDir } from './helpers.js'
+import { bytes, entriesOf, errorCode, removeTempDir, scan, str, tempDir } from './helpers.js'
 import { readWithClassic, sortedModel, writeWithClassic } from '../interop/classic-fixture.js'
 
 const SEED = Number(process.env.SHALE_TEST_SEED ?? 7)
-
-async function entriesOf (env: Env, dir: string): Promise<Array<[string, string]>> {
-  const db = await DB.open(dir, { env, createIfMissing: false })
-  try {
-    return scan(db).map(([k, v]) => [str(k), str(v)])
-  } finally {
-    await db.close()
-  }
-}
 
 /** A closed database with tables at several levels and entries left in its log. */
 async function writeDatabase (env: Env, dir: string, seed: number): Promise<Array<[string, string]>> {
