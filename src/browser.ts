@@ -10,6 +10,7 @@ export type {
 export { DB } from './db/db.js'
 export type { DBOptions } from './db/options.js'
 export type { DBIteratorHandle, Entry, IteratorOptions, ReadOptions, Snapshot, WriteOptions } from './db/api.js'
+export { exportDatabase, importDatabase, type DatabaseChunk, type ExportOptions, type ImportResult } from './db/transfer.js'
 export { WriteBatch, type WriteBatchHandler } from './dbformat/write-batch.js'
 export { ShaleError, type ShaleErrorCode, type ShaleErrorOptions } from './util/errors.js'
 export type { Env, WritableFile, RandomAccessFile, SequentialFile, FileLock } from './env/env.js'

@@ -12,6 +12,7 @@ export type { DBIteratorHandle, Entry, IteratorOptions, ReadOptions, Snapshot, W
 export type { CheckpointResult } from './db/checkpoint.js'
 export { Backup } from './backup/backup.js'
 export type { BackupInfo, BackupOptions, BackupSource, BackupManifest, BackupTable, PurgeResult, RestoreResult, VerifyResult } from './backup/backup.js'
+export { exportDatabase, importDatabase, type DatabaseChunk, type ExportOptions, type ImportResult } from './db/transfer.js'
 export { WriteBatch, type WriteBatchHandler } from './dbformat/write-batch.js'
 export { ShaleError, type ShaleErrorCode, type ShaleErrorOptions } from './util/errors.js'
 export type { Env, WritableFile, RandomAccessFile, SequentialFile, FileLock } from './env/env.js'

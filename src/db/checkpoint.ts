@@ -197,6 +197,23 @@ export interface BuildResult {
 }
 
 /**
+ * Starts a database directory at `target` (missing or empty, else LEVEL_INVALID_ARGUMENT): creates
+ * it, durably, with a placeholder CURRENT that names no MANIFEST. Until the real CURRENT replaces
+ * it (setCurrentFile, after every other file is synced and the directory synced), every open
+ * fails, even one that would create a database: without it, a crash after a log was written would
+ * leave a directory whose open (with createIfMissing) replays that log alone into a new database.
+ */
+export async function beginDatabaseDir (env: Env, target: string): Promise<void> {
+  checkTargetEmpty(env, target)
+  env.createDir(target)
+  // The target's own entry must survive power loss for anything inside it to.
+  env.syncDir(dirName(target))
+  if (env.prepareFiles !== undefined) await env.prepareFiles([currentFileName(target)])
+  writeFileSynced(env, currentFileName(target), utf8(IN_PROGRESS))
+  env.syncDir(target)
+}
+
+/**
  * Writes an openable database directory at `target` (missing or empty): `tables`, a log numbered
  * `logNumber` holding `records` (WriteBatch contents), MANIFEST-<logNumber + 1> holding `edit`, then
  * CURRENT. A placeholder CURRENT that names no MANIFEST comes first; every file is synced and the
@@ -205,18 +222,10 @@ export interface BuildResult {
  */
 export async function buildDatabaseDir (env: Env, target: string, tables: readonly TableSource[], records: readonly Uint8Array[],
   edit: VersionEdit, options: BuildOptions): Promise<BuildResult> {
-  checkTargetEmpty(env, target)
   const logNumber = edit.logNumber!
   const manifestNumber = logNumber + 1
   const result: BuildResult = { bytesWritten: 0, tablesLinked: 0, tablesCopied: 0 }
-  env.createDir(target)
-  // The target's own entry must survive power loss for anything inside it to.
-  env.syncDir(dirName(target))
-  // Until the real CURRENT replaces it, a CURRENT that names no MANIFEST makes every open fail,
-  // even one that would create a database: without it, a crash after the log was written would
-  // leave a directory whose open (with createIfMissing) replays that log alone into a new database.
-  writeFileSynced(env, currentFileName(target), utf8(IN_PROGRESS))
-  env.syncDir(target)
+  await beginDatabaseDir(env, target)
 
   const total = tables.length
   for (let i = 0; i < total; i++) {

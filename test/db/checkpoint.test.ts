@@ -9,23 +9,14 @@ import { DB } from '../../src/db/db.js'
 import type { Snapshot } from '../../src/db/api.js'
 import { MemEnv } from '../../src/env/mem-env.js'
 import { NodeEnv } from '../../src/env/node-env.js'
-import { fileSystemError, systemError, type Env } from '../../src/env/env.js'
+import { fileSystemError, systemError } from '../../src/env/env.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import { Random } from '../../src/util/random.js'
 import { ShaleLevel } from '../../src/level/shale-level.js'
-import { bytes, errorCode, removeTempDir, scan, str, tableFileNames, tempDir } from './helpers.js'
+import { bytes, entriesOf, errorCode, removeTempDir, scan, str, tableFileNames, tempDir } from './helpers.js'
 
 function snapshotEntries (db: DB, snapshot: Snapshot): Array<[string, string]> {
   return scan(db, { snapshot }).map(([k, v]) => [str(k), str(v)])
-}
-
-async function entriesOf (env: Env, dir: string): Promise<Array<[string, string]>> {
-  const db = await DB.open(dir, { env, createIfMissing: false })
-  try {
-    return scan(db).map(([k, v]) => [str(k), str(v)])
-  } finally {
-    await db.close()
-  }
 }
 
 /** Random puts, overwrites, deletes and batches; not awaited, so they run while a checkpoint copies. */

@@ -546,3 +546,13 @@ export function logFile (records: readonly Uint8Array[]): Uint8Array {
   f.close()
   return scratch.readFile('/f')
 }
+
+/** Opens the existing database at `dir`, reads every entry as strings, and closes it. */
+export async function entriesOf (env: Env, dir: string): Promise<Array<[string, string]>> {
+  const db = await DB.open(dir, { env, createIfMissing: false })
+  try {
+    return scan(db).map(([k, v]) => [str(k), str(v)])
+  } finally {
+    await db.close()
+  }
+}
