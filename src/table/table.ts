@@ -51,8 +51,8 @@ export interface TableReadOptions {
 
 /**
  * Thrown by get() with `cachedOnly` when the data block it needs is not cached. Not an error: it
- * names the block, which the caller reads (here, with read(), or on another thread) and puts in
- * the cache with fill() before it retries the get.
+ * names the block, which the caller has read on another thread and put in the cache with fill()
+ * before it retries the get (or the retry, with ordinary reads, reads it itself).
  */
 export class BlockMiss {
   constructor (private readonly table: Table, readonly handle: BlockHandle, readonly verifyChecksums: boolean) {}
@@ -60,14 +60,9 @@ export class BlockMiss {
   /** The table's file name (a read on another thread opens it by this name). */
   get fileName (): string | undefined { return this.table.fileName }
 
-  /** Reads the block on this thread and caches it. */
-  read (): void {
-    this.table.fillBlock(this.handle, undefined, this.verifyChecksums)
-  }
-
   /** Caches the block's decoded contents (readBlock's result), read elsewhere. */
   fill (contents: Uint8Array): void {
-    this.table.fillBlock(this.handle, contents, this.verifyChecksums)
+    this.table.fillBlock(this.handle, contents)
   }
 }
 
@@ -283,13 +278,11 @@ export class Table {
     return cached
   }
 
-  /** Caches the data block at `handle`: `contents` when given (decoded elsewhere), else read here. */
-  fillBlock (handle: BlockHandle, contents: Uint8Array | undefined, verifyChecksums: boolean): void {
+  /** Caches `contents`, the data block at `handle` decoded elsewhere (see BlockMiss). */
+  fillBlock (handle: BlockHandle, contents: Uint8Array): void {
     const cache = this.blockCache
     if (cache === undefined) return
-    const block = contents === undefined
-      ? this.readDataBlock(handle, verifyChecksums, undefined)
-      : new Block(contents, { fileName: this.fileName, offset: handle.offset })
+    const block = new Block(contents, { fileName: this.fileName, offset: handle.offset })
     cache.set(blockCacheKey(this.cacheId, handle.offset), block, block.size)
   }
 
