@@ -9,18 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bundleWorker, launch, runCase, serve, serverUrl, type WorkerResult } from './harness.js'
+import { bundleWorker, launch, runCase, serve, serverUrl, TEST_SEED, assertWorkerOk as assertOk } from './harness.js'
 import { openMailbox } from './mailbox.js'
 import { exportDatabase, importDatabase, type DatabaseChunk } from '../../src/db/transfer.js'
 import { NodeEnv } from '../../src/env/node-env.js'
 import { readWithClassic, sortedModel, writeWithClassic } from '../interop/classic-fixture.js'
 
-const SEED = Number(process.env.SHALE_TEST_SEED ?? Date.now() % 100000)
+const SEED = TEST_SEED
 
-function assertOk (t: { diagnostic: (m: string) => void }, result: WorkerResult, what: string): void {
-  t.diagnostic(result.lines.join('; '))
-  assert.ok(result.ok, `${what} (seed ${SEED}) failed in the browser: ${result.error}\n${result.lines.join('\n')}`)
-}
 
 test('LevelDB files into and out of OPFS in Chromium, read by the other side', { timeout: 300_000 }, async (t) => {
   const bundle = await bundleWorker(fileURLToPath(new URL('./export-import-worker.js', import.meta.url)))

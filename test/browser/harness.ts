@@ -3,6 +3,7 @@
 // drives /usr/bin/chromium with a fixed profile directory, so that OPFS survives a reload or a
 // restart of the browser, which is what the persistence tests need.
 
+import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, type Server } from 'node:http'
@@ -146,4 +147,13 @@ export async function withChromium (bundle: string, files: Record<string, string
     server.close()
     rmSync(profile, { recursive: true, force: true })
   }
+}
+
+/** The seed of a browser test's workload: SHALE_TEST_SEED, else drawn; named in every failure. */
+export const TEST_SEED = Number(process.env.SHALE_TEST_SEED ?? Date.now() % 100000)
+
+/** Reports a worker case's lines and fails with them, and the seed, if the case failed. */
+export function assertWorkerOk (t: { diagnostic: (m: string) => void }, result: WorkerResult, what: string): void {
+  t.diagnostic(result.lines.join('; '))
+  assert.ok(result.ok, `${what} (seed ${TEST_SEED}) failed in the browser: ${result.error}\n${result.lines.join('\n')}`)
 }

@@ -6,17 +6,12 @@
 // everything but the synchronous calls.
 
 import { test } from 'node:test'
-import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import { bundleWorker, runCase, serve, serverUrl, withChromium, type WorkerResult } from './harness.js'
+import { bundleWorker, runCase, serve, serverUrl, withChromium, TEST_SEED, assertWorkerOk as assertOk } from './harness.js'
 
-const SEED = Number(process.env.SHALE_TEST_SEED ?? Date.now() % 100000)
+const SEED = TEST_SEED
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 
-function assertOk (t: { diagnostic: (m: string) => void }, result: WorkerResult, what: string): void {
-  t.diagnostic(result.lines.join('; '))
-  assert.ok(result.ok, `${what} (seed ${SEED}) failed in the browser: ${result.error}\n${result.lines.join('\n')}`)
-}
 
 test('ShaleLevel without an Env, in a worker and from a page, in Chromium', { timeout: 600_000 }, async (t) => {
   const [worker, page, engine] = await Promise.all([

@@ -5,19 +5,14 @@
 // that the lock of a worker that ended is free).
 
 import { test } from 'node:test'
-import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bundleWorker, launch, runCase, serve, serverUrl, type WorkerResult } from './harness.js'
+import { bundleWorker, launch, runCase, serve, serverUrl, TEST_SEED, assertWorkerOk as assertOk } from './harness.js'
 
-const SEED = Number(process.env.SHALE_TEST_SEED ?? Date.now() % 100000)
+const SEED = TEST_SEED
 
-function assertOk (t: { diagnostic: (m: string) => void }, result: WorkerResult, what: string): void {
-  t.diagnostic(result.lines.join('; '))
-  assert.ok(result.ok, `${what} (seed ${SEED}) failed in the browser: ${result.error}\n${result.lines.join('\n')}`)
-}
 
 test('OpfsEnv and a database on it, in Chromium, across a reload and a browser restart', { timeout: 600_000 }, async (t) => {
   const bundle = await bundleWorker(fileURLToPath(new URL('./opfs-worker.js', import.meta.url)))
