@@ -37,6 +37,12 @@ interface OpfsDirectoryHandle {
 const LOCK_NAME = 'LOCK'
 /** Pauses before retrying a removal that another handle blocks; after the last, the file stays. */
 const REMOVE_RETRY_MS = [10, 50, 200, 1000, 5000]
+/**
+ * Pauses before retrying to open a listed file that another OpfsEnv is removing or moving at that
+ * moment (OPFS holds such a file exclusively for a few milliseconds); after the last, the file is
+ * in the table without a handle, and using it fails with EBUSY.
+ */
+const OPEN_RETRY_MS = [5, 20, 100, 500]
 
 /** One file of the table: its OPFS handles and how many engine objects have it open. */
 class OpfsFile {
@@ -83,9 +89,9 @@ export class OpfsEnv implements Env {
         } else if (name === LOCK_NAME) {
           env.files.set(child, new OpfsFile(handle, undefined, child))
         } else {
-          opening.push(handle.createSyncAccessHandle({ mode: 'readwrite-unsafe' }).then((sync) => {
-            env.files.set(child, new OpfsFile(handle, sync, child))
-          }, (err) => { throw opfsError('open', child, err) }))
+          opening.push(openListed(handle, child).then((sync) => {
+            if (sync !== null) env.files.set(child, new OpfsFile(handle, sync, child))
+          }))
         }
       }
     }
@@ -421,6 +427,24 @@ export class OpfsEnv implements Env {
       try { state.handle?.close() } catch { /* closing anyway */ }
     }
     this.locks.clear()
+  }
+}
+
+/**
+ * Opens a file that OpfsEnv.open listed. Another OpfsEnv on the same directory (another worker
+ * or tab, which the database lock will turn away) may be removing or moving it meanwhile: a file
+ * gone since the listing is left out (null), and a file held for a removal or move is retried.
+ */
+async function openListed (handle: OpfsFileHandle, path: string): Promise<SyncAccessHandle | undefined | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await handle.createSyncAccessHandle({ mode: 'readwrite-unsafe' })
+    } catch (err) {
+      if (isDomError(err, 'NotFoundError')) return null
+      if (!isDomError(err, 'NoModificationAllowedError')) throw opfsError('open', path, err)
+      if (attempt >= OPEN_RETRY_MS.length) return undefined
+      await new Promise((resolve) => setTimeout(resolve, OPEN_RETRY_MS[attempt]))
+    }
   }
 }
 

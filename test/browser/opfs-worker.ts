@@ -41,6 +41,16 @@ async function removeRoot (name: string): Promise<void> {
   try { await root.removeEntry(name, { recursive: true }) } catch { /* not there */ }
 }
 
+interface RawHandle { createSyncAccessHandle: (o: { mode: string }) => Promise<{ close: () => void }> }
+interface RawDir { getDirectoryHandle: (n: string) => Promise<RawDir>, getFileHandle: (n: string) => Promise<RawHandle> }
+
+/** The OPFS handle of the file at `path` (directory names, then the file name), outside any OpfsEnv. */
+async function rawFile (...path: string[]): Promise<RawHandle> {
+  let dir = await (globalThis as unknown as { navigator: { storage: { getDirectory: () => Promise<RawDir> } } }).navigator.storage.getDirectory()
+  for (const name of path.slice(0, -1)) dir = await dir.getDirectoryHandle(name)
+  return await dir.getFileHandle(path[path.length - 1]!)
+}
+
 /** OpfsEnv on its own: creation only after prepareFiles, appends, sync, reads, renames, removals, listing, the lock. */
 async function envUnit (): Promise<void> {
   await removeRoot('unit')
@@ -121,6 +131,22 @@ async function envUnit (): Promise<void> {
   second.unlockFile(second.lockFile('/db/LOCK'))
   await second.close()
   await env.close()
+
+  // A file that another OpfsEnv holds for a removal or a move while this one lists and opens it
+  // (OPFS then holds it exclusively, as an exclusive handle does here): opening the directory
+  // waits for the hold to end, and a hold that lasts leaves the file listed but busy.
+  const raw = await rawFile('unit', 'db', 'b')
+  let held = await raw.createSyncAccessHandle({ mode: 'readwrite' })
+  setTimeout(() => { held.close() }, 30)
+  env = await OpfsEnv.open('unit')
+  equal(dec(env.readFile('/db/b')), 'new', 'a file held for 30 ms when listed is opened once free')
+  await env.close()
+  held = await raw.createSyncAccessHandle({ mode: 'readwrite' })
+  env = await OpfsEnv.open('unit')
+  check(env.fileExists('/db/b'), 'a file still held is listed')
+  equal(systemErrorCode(throwsCode(() => env.readFile('/db/b'), 'LEVEL_IO_ERROR', 'read a held file')), 'EBUSY', 'a held file is busy')
+  await env.close()
+  held.close()
 
   env = await OpfsEnv.open('unit')
   env.removeFile('/db/b')
