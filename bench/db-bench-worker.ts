@@ -60,6 +60,8 @@ export interface WorkerConfig {
   dir: string
   /** The abstract-level stores' keyEncoding and valueEncoding (default utf8). */
   encoding?: BenchEncoding
+  /** The block cache of the stores that have one, in bytes (undefined: their default). */
+  cacheSize?: number
   /** Phases to run (undefined: all). The read phases bring in fillrandom and overwrite. */
   phases?: PhaseName[]
   /** Force the file-size write meter even where /proc/self/io exists. */
@@ -331,7 +333,7 @@ const settle = async (ms: number): Promise<void> => await new Promise((resolve) 
 
 export async function runStore (config: WorkerConfig, send: (m: WorkerMessage) => void): Promise<StoreResult> {
   if (!isStoreName(config.store)) throw new Error(`unknown store ${config.store}`)
-  return await runAdapter(await loadStore(config.store, config.encoding ?? 'utf8'), config, send)
+  return await runAdapter(await loadStore(config.store, config.encoding ?? 'utf8', config.cacheSize), config, send)
 }
 
 /** Runs the phases against one adapter (config.store is not consulted). */

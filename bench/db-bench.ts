@@ -40,6 +40,8 @@ export interface BenchOptions {
   writeMeter: 'auto' | 'files'
   /** Where the stores' processes write CPU profiles (`node --cpu-prof`), if anywhere. */
   cpuProfDir?: string
+  /** The block cache of Shale's stores and classic-level, in bytes (undefined: the default 8 MiB). */
+  cacheSize?: number
 }
 
 export interface StoreError {
@@ -332,6 +334,7 @@ export async function runBench (options: BenchOptions, encoding: BenchEncoding, 
       keep: options.keep
     }
     if (options.phases !== undefined) config.phases = options.phases
+    if (options.cacheSize !== undefined) config.cacheSize = options.cacheSize
     const r = await runWorker(config, label, out, options.cpuProfDir)
     if ('message' in r) {
       errors.push(r)
@@ -395,7 +398,9 @@ const USAGE = `usage: node dist/bench/db-bench.js [options]
   --out DIR          where the JSON and SVG go (default dist/bench-results)
   --keep             keep the databases
   --write-meter M    auto (/proc/self/io where it exists) or files (growth of the store's files)
-  --cpu-prof DIR     write a CPU profile of every thread of every store's process to DIR`
+  --cpu-prof DIR     write a CPU profile of every thread of every store's process to DIR
+  --cache-size BYTES the block cache of Shale's stores and classic-level (default their 8 MiB),
+                     for comparisons at equal memory`
 
 function positiveInt (name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback
@@ -423,6 +428,7 @@ export function parseOptions (argv: string[]): BenchOptions {
       keep: { type: 'boolean', default: false },
       'write-meter': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'cache-size': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false }
     },
     strict: true
@@ -460,6 +466,7 @@ export function parseOptions (argv: string[]): BenchOptions {
     writeMeter: meter
   }
   if (values['cpu-prof'] !== undefined) options.cpuProfDir = values['cpu-prof']
+  if (values['cache-size'] !== undefined) options.cacheSize = positiveInt('cache-size', values['cache-size'], 0)
   if (phases !== undefined) options.phases = phases
   return options
 }

@@ -4,19 +4,24 @@
 
 import { ClassicLevel } from 'classic-level'
 import { AbstractLevelStore, type LevelLike } from './abstract-level-store.js'
-import { packageVersion } from './store.js'
+import type { BenchEncoding } from './store.js'
+import { blockCacheLabel, packageVersion } from './store.js'
 
 export class ClassicLevelStore extends AbstractLevelStore {
   readonly name = 'classic-level'
   readonly version = packageVersion('classic-level')
   readonly durable = true
+  constructor (encoding: BenchEncoding, private readonly cacheSize?: number) {
+    super(encoding)
+  }
+
   get configuration (): string {
-    return `classic-level, default options (4 MiB write buffer, 8 MiB block cache, Snappy, 10-bit bloom), ${this.encoding} encoding`
+    return `classic-level, default options (4 MiB write buffer, ${blockCacheLabel(this.cacheSize)}, Snappy, 10-bit bloom), ${this.encoding} encoding`
   }
 
   protected override readonly statsProperty = 'leveldb.stats'
 
   protected create (dir: string): LevelLike {
-    return new ClassicLevel<unknown, unknown>(dir, { keyEncoding: this.encoding, valueEncoding: this.encoding }) as unknown as LevelLike
+    return new ClassicLevel<unknown, unknown>(dir, { keyEncoding: this.encoding, valueEncoding: this.encoding, ...(this.cacheSize === undefined ? {} : { cacheSize: this.cacheSize }) }) as unknown as LevelLike
   }
 }

@@ -6,7 +6,7 @@ import { DB } from '../../src/db/db.js'
 import type { DBIteratorHandle } from '../../src/db/api.js'
 import { WriteBatch } from '../../src/dbformat/write-batch.js'
 import type { BenchCursor, BenchData, BenchEntry, OpenMode, StoreAdapter } from './store.js'
-import { shaleVersion } from './store.js'
+import { blockCacheLabel, shaleVersion } from './store.js'
 
 const SYNC = { sync: true }
 
@@ -15,9 +15,13 @@ export class ShaleDBStore implements StoreAdapter {
   readonly version = shaleVersion()
   readonly durable = true
   readonly hasGetSync = true
-  readonly configuration = 'Shale engine API (DB.open), default options (4 MiB write buffer, 8 MiB block cache, Snappy, 10-bit bloom), bytes (no encodings)'
+  readonly configuration: string
   readonly strings = false
   private engine: DB | undefined
+
+  constructor (private readonly cacheSize?: number) {
+    this.configuration = `Shale engine API (DB.open), default options (4 MiB write buffer, ${blockCacheLabel(cacheSize)}, Snappy, 10-bit bloom), bytes (no encodings)`
+  }
 
   private get db (): DB {
     if (this.engine === undefined) throw new Error('shale-db is not open')
@@ -25,7 +29,7 @@ export class ShaleDBStore implements StoreAdapter {
   }
 
   async open (dir: string, _mode: OpenMode): Promise<void> {
-    this.engine = await DB.open(dir)
+    this.engine = await DB.open(dir, this.cacheSize === undefined ? {} : { cacheSize: this.cacheSize })
   }
 
   async close (): Promise<void> {

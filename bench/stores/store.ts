@@ -95,12 +95,14 @@ export function isStoreName (name: string): name is StoreName {
  * Loads one adapter, set up for the run's encoding (the engine API has none: it always takes
  * bytes). Each lives in its own module and is imported only when asked for, so that a run without
  * lmdb never loads its native addon (and a missing peer package fails only its store).
+ * `cacheSize` (bytes) replaces the default block cache of the stores that have one (Shale's and
+ * classic-level); lmdb-js and memory-level have none.
  */
-export async function loadStore (name: StoreName, encoding: BenchEncoding): Promise<StoreAdapter> {
+export async function loadStore (name: StoreName, encoding: BenchEncoding, cacheSize?: number): Promise<StoreAdapter> {
   switch (name) {
-    case 'shale-db': return new (await import('./shale-db.js')).ShaleDBStore()
-    case 'shale-level': return new (await import('./shale-level.js')).ShaleLevelStore(encoding)
-    case 'classic-level': return new (await import('./classic-level.js')).ClassicLevelStore(encoding)
+    case 'shale-db': return new (await import('./shale-db.js')).ShaleDBStore(cacheSize)
+    case 'shale-level': return new (await import('./shale-level.js')).ShaleLevelStore(encoding, cacheSize)
+    case 'classic-level': return new (await import('./classic-level.js')).ClassicLevelStore(encoding, cacheSize)
     case 'lmdb': return new (await import('./lmdb.js')).LmdbStore(encoding)
     case 'memory-level': return new (await import('./memory-level.js')).MemoryLevelStore(encoding)
   }
@@ -138,4 +140,9 @@ export function shaleVersion (): string {
     } catch { /* try the next */ }
   }
   return '?'
+}
+
+/** How a store's block cache is described in its configuration: the default, or the size given. */
+export function blockCacheLabel (cacheSize: number | undefined): string {
+  return cacheSize === undefined ? '8 MiB block cache' : `${(cacheSize / (1024 * 1024)).toFixed(1)} MiB block cache (--cache-size)`
 }

@@ -13,7 +13,7 @@ import { formatSummary, parseOptions, summarize, type BenchRun } from '../../ben
 import { makeKey, makeKeyString, runAdapter, type PhaseResult, type StoreResult, type WorkerMessage } from '../../bench/db-bench-worker.js'
 import { axisExponents, escapeXml, renderRatioChart } from '../../bench/chart.js'
 import { MemoryLevelStore } from '../../bench/stores/memory-level.js'
-import { ENCODINGS, type BenchData, type BenchEncoding } from '../../bench/stores/store.js'
+import { ENCODINGS, loadStore, type BenchData, type BenchEncoding } from '../../bench/stores/store.js'
 
 function storeResult (store: string, phases: Array<[PhaseResult['name'], number]>, extra: Partial<StoreResult> = {}): StoreResult {
   return {
@@ -128,6 +128,16 @@ describe('options and keys', () => {
     assert.throws(() => parseOptions(['--bogus']))
     assert.equal(d.cpuProfDir, undefined)
     assert.equal(parseOptions(['--cpu-prof', '/tmp/p']).cpuProfDir, '/tmp/p')
+    assert.equal(d.cacheSize, undefined)
+    assert.equal(parseOptions(['--cache-size', '67_108_864']).cacheSize, 64 * 1024 * 1024)
+    assert.throws(() => parseOptions(['--cache-size', '0']), /--cache-size must be a positive integer/)
+  })
+
+  test('--cache-size reaches the stores that have a block cache, and their configuration says so', async () => {
+    for (const name of ['shale-db', 'shale-level', 'classic-level'] as const) {
+      assert.match((await loadStore(name, 'utf8')).configuration, /8 MiB block cache/, name)
+      assert.match((await loadStore(name, 'utf8', 64 * 1024 * 1024)).configuration, /64\.0 MiB block cache \(--cache-size\)/, name)
+    }
   })
 
   test('encodings: utf8 by default, one or several in the order given, bad ones rejected', () => {
