@@ -34,6 +34,25 @@ describe('protocol', () => {
     assert.deepEqual(unpackEntries(packEntries([])), [])
   })
 
+  test('packEntries carries string keys and values in one string, bytes beside them', () => {
+    const seed = 0x7e47
+    const rng = new Random(seed)
+    for (const [keyText, valueText] of [[true, true], [true, false], [false, true]] as const) {
+      const entries: Entry[] = []
+      for (let i = 0; i < 300; i++) {
+        // Strings with characters of 1 to 4 UTF-8 bytes: their lengths are UTF-16 code units.
+        const text = (n: number): string => Array.from({ length: n }, () => ['a', 'é', '€', '😀'][rng.nextU32() % 4]).join('')
+        const slot = (isText: boolean, n: number): Uint8Array | undefined => {
+          if (rng.nextU32() % 5 === 0) return undefined
+          return (isText ? text(n) : bytes(text(n))) as Uint8Array
+        }
+        entries.push([slot(keyText, rng.nextU32() % 20), slot(valueText, rng.nextU32() % 120)])
+      }
+      const back = unpackEntries(structuredClone(packEntries(entries, keyText, valueText)))
+      assert.deepEqual(back, entries, `seed ${seed}, keyText ${String(keyText)}, valueText ${String(valueText)}`)
+    }
+  })
+
   test('ownBytes copies a view down to its bytes and passes a whole buffer through', () => {
     const big = new Uint8Array(65536)
     big.set([1, 2, 3], 100)
