@@ -2,7 +2,8 @@
 // (`?store=…&where=worker|page&n=…`) it counts requestAnimationFrame gaps while the workloads run,
 // either in a dedicated worker (this same script, started as a module worker) or on the page
 // itself, and leaves the outcome in `window.__result` for the driver. In the worker it runs the
-// workloads and posts each phase's result back.
+// workloads and posts each phase's result back. With `store=none` nothing runs: the page only
+// counts its frames for `idle` ms, the baseline of what the machine allows.
 
 import '../../test/browser/browser-globals.js'
 import { runWorkloads, WRITE_PHASES, type BenchConfig, type PhaseResult } from './workload.js'
@@ -23,6 +24,7 @@ export interface PageResult {
   idleGaps?: FrameGaps
 }
 
+/** How long the page counts frames before the case starts (the `idle` parameter overrides it). */
 const IDLE_MS = 2000
 
 type Message = { type: 'phase', result: PhaseResult } | { type: 'done' } | { type: 'error', message: string }
@@ -36,12 +38,13 @@ const scope = globalThis as unknown as {
   __result?: PageResult
 }
 
-function params (): { store: BrowserStore, where: string, config: BenchConfig, runId: string, writeBuffer?: number } {
+function params (): { store: BrowserStore | 'none', where: string, config: BenchConfig, runId: string, writeBuffer?: number, idleMs: number } {
   const q = new URLSearchParams(scope.location.search)
-  const store = q.get('store') as BrowserStore
-  if (!BROWSER_STORES.includes(store)) throw new Error(`unknown store ${String(store)}`)
+  const store = q.get('store') as BrowserStore | 'none'
+  if (store !== 'none' && !BROWSER_STORES.includes(store)) throw new Error(`unknown store ${String(store)}`)
   return {
     store,
+    idleMs: Number(q.get('idle') ?? IDLE_MS),
     where: q.get('where') ?? 'worker',
     config: { n: Number(q.get('n') ?? 1000), batch: Number(q.get('batch') ?? 1000), concurrency: Number(q.get('concurrency') ?? 64) },
     runId: q.get('run') ?? 'run',
@@ -52,7 +55,8 @@ function params (): { store: BrowserStore, where: string, config: BenchConfig, r
 async function runHere (send: (m: Message) => void): Promise<void> {
   const { store, config, runId, writeBuffer } = params()
   try {
-    await runWorkloads(await storeMaker(store, writeBuffer), config, runId, (result) => { send({ type: 'phase', result }) })
+    if (store === 'none') throw new Error('no store to run')
+    await runWorkloads(await storeMaker(store, scope.document !== undefined, writeBuffer), config, runId, (result) => { send({ type: 'phase', result }) })
     send({ type: 'done' })
   } catch (err) {
     send({ type: 'error', message: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) })
@@ -67,7 +71,7 @@ function summarise (gaps: number[]): FrameGaps | undefined {
 }
 
 function runPage (): void {
-  const { store, where } = params()
+  const { store, where, idleMs } = params()
   const frames: number[] = []
   let running = true
   const frame = (t: number): void => {
@@ -85,7 +89,7 @@ function runPage (): void {
     }
     const out = phases.map((p) => ({ ...p, gaps: summarise(gapsIn(p.start, p.end)) }))
     const writeGaps = summarise(phases.filter((p) => WRITE_PHASES.has(p.phase)).flatMap((p) => gapsIn(p.start, p.end)))
-    const idleGaps = summarise(gapsIn(idleStart, idleStart + IDLE_MS))
+    const idleGaps = summarise(gapsIn(idleStart, idleStart + idleMs))
     scope.__result = { ok: error === undefined, error, store, where, phases: out, writeGaps, idleGaps }
   }
   const receive = (m: Message): void => {
@@ -93,7 +97,7 @@ function runPage (): void {
     else finish(m.type === 'error' ? m.message : undefined)
   }
   const idleStart = performance.timeOrigin + performance.now()
-  setTimeout(() => { start(where, receive, finish) }, IDLE_MS)
+  setTimeout(() => { if (store === 'none') finish(); else start(where, receive, finish) }, idleMs)
 }
 
 function start (where: string, receive: (m: Message) => void, finish: (error?: string) => void): void {
