@@ -95,6 +95,7 @@ export class Connection {
     const buffer = this.syncBuffer!
     armSyncBuffer(buffer)
     this.endpoint.postMessage(request)
+    this.endpoint.flush?.()
     const answer = waitSyncAnswer(buffer, PROBE_MS, () => this.liveness?.peerAlive() ?? true)
     if (answer === undefined) {
       this.ownerGone()

@@ -130,8 +130,13 @@ export interface PackedEntries {
   valueText: boolean
 }
 
-/** Packs `entries`, whose keys (values) are strings if `keyText` (`valueText`), else bytes. */
-export function packEntries (entries: Entry[], keyText = false, valueText = false): PackedEntries {
+/**
+ * Packs `entries`. Their keys are all strings or all bytes (an iterator's options decide), and so
+ * are their values: the first one present says which.
+ */
+export function packEntries (entries: Entry[]): PackedEntries {
+  const keyText = typeof entries.find(([key]) => key !== undefined)?.[0] === 'string'
+  const valueText = typeof entries.find(([, value]) => value !== undefined)?.[1] === 'string'
   const lengths = new Int32Array(entries.length * 2)
   let total = 0
   const slot = (data: Uint8Array | string | undefined, isText: boolean, at: number): void => {

@@ -22,9 +22,6 @@ import type { MessageEndpoint } from './transport.js'
 
 const textEncoder = new TextEncoder()
 
-/** A client's engine iterator, and whether its keys and values come out as strings. */
-type TextIterator = DBIteratorHandle & { keyText: boolean, valueText: boolean }
-
 export class Session {
   private readonly engine: DB
   private readonly endpoint: MessageEndpoint
@@ -35,7 +32,7 @@ export class Session {
   private syncBuffer: SharedArrayBuffer | undefined
   /** A synchronous answer too large for the client's buffer, until it takes it. */
   private oversized: { kind: SyncKind, payload: Uint8Array } | undefined
-  private readonly iterators = new Map<number, TextIterator | Error>()
+  private readonly iterators = new Map<number, DBIteratorHandle | Error>()
   private readonly snapshots = new Map<number, Snapshot | Error>()
   private ended = false
 
@@ -108,7 +105,7 @@ export class Session {
             const value = engine.getSync(scratch.first(key, 'key'), options)
             return [undefined, r.text && value !== undefined ? readUtf8(value, 0, value.length) as unknown as Uint8Array : value]
           })
-          this.reply(r.id, packEntries(values, false, r.text))
+          this.reply(r.id, packEntries(values))
         }
         return
       }
@@ -122,7 +119,7 @@ export class Session {
           const engineOptions: TextIteratorOptions = this.iteratorOptions(options)
           if (keyText === true) engineOptions.keyFormat = 'utf8'
           if (valueText === true) engineOptions.valueFormat = 'utf8'
-          this.iterators.set(r.iterator, Object.assign(engine.iterator(engineOptions), { keyText: keyText === true, valueText: valueText === true }))
+          this.iterators.set(r.iterator, engine.iterator(engineOptions))
         } catch (err) {
           this.iterators.set(r.iterator, err as Error) // reported by its first read
         }
@@ -132,7 +129,7 @@ export class Session {
         if (it === undefined) throw new Error(`no iterator ${r.iterator}`)
         if (it instanceof Error) throw it
         const entries = it.nextv(r.size)
-        this.reply(r.id, packEntries(entries, it.keyText, it.valueText))
+        this.reply(r.id, packEntries(entries))
         return
       }
       case 'iteratorSeek': {
