@@ -22,7 +22,17 @@ export interface PageResult {
   writeGaps?: FrameGaps
   /** The gaps over IDLE_MS before the case started, with nothing running: what the machine allows. */
   idleGaps?: FrameGaps
+  /** The main thread's stalls (timer lateness, TIMER_MS timers) over the write phases, and idle. */
+  writeStalls?: FrameGaps
+  idleStalls?: FrameGaps
 }
+
+/**
+ * The period of the page's timer probe. Frame gaps come in whole frames (16.7 ms at 60 Hz); a
+ * chain of short timers (4 ms: browsers clamp nested timers to that) shows at a finer grain how
+ * long the main thread could not run a task: each timer's lateness beyond TIMER_MS is a stall.
+ */
+const TIMER_MS = 4
 
 /** How long the page counts frames before the case starts (the `idle` parameter overrides it). */
 const IDLE_MS = 2000
@@ -79,18 +89,27 @@ function runPage (): void {
     if (running) scope.requestAnimationFrame(frame)
   }
   scope.requestAnimationFrame(frame)
+  const ticks: number[] = []
+  const tick = (): void => {
+    ticks.push(performance.timeOrigin + performance.now())
+    if (running) setTimeout(tick, TIMER_MS)
+  }
+  setTimeout(tick, TIMER_MS)
   const phases: PhaseResult[] = []
   const finish = (error?: string): void => {
     running = false
-    const gapsIn = (start: number, end: number): number[] => {
+    const gapsIn = (times: number[], start: number, end: number, less: number): number[] => {
       const gaps = []
-      for (let i = 1; i < frames.length; i++) if (frames[i]! > start && frames[i]! <= end) gaps.push(frames[i]! - frames[i - 1]!)
+      for (let i = 1; i < times.length; i++) if (times[i]! > start && times[i]! <= end) gaps.push(Math.max(0, times[i]! - times[i - 1]! - less))
       return gaps
     }
-    const out = phases.map((p) => ({ ...p, gaps: summarise(gapsIn(p.start, p.end)) }))
-    const writeGaps = summarise(phases.filter((p) => WRITE_PHASES.has(p.phase)).flatMap((p) => gapsIn(p.start, p.end)))
-    const idleGaps = summarise(gapsIn(idleStart, idleStart + idleMs))
-    scope.__result = { ok: error === undefined, error, store, where, phases: out, writeGaps, idleGaps }
+    const writes = phases.filter((p) => WRITE_PHASES.has(p.phase))
+    const out = phases.map((p) => ({ ...p, gaps: summarise(gapsIn(frames, p.start, p.end, 0)) }))
+    const writeGaps = summarise(writes.flatMap((p) => gapsIn(frames, p.start, p.end, 0)))
+    const idleGaps = summarise(gapsIn(frames, idleStart, idleStart + idleMs, 0))
+    const writeStalls = summarise(writes.flatMap((p) => gapsIn(ticks, p.start, p.end, TIMER_MS)))
+    const idleStalls = summarise(gapsIn(ticks, idleStart, idleStart + idleMs, TIMER_MS))
+    scope.__result = { ok: error === undefined, error, store, where, phases: out, writeGaps, idleGaps, writeStalls, idleStalls }
   }
   const receive = (m: Message): void => {
     if (m.type === 'phase') phases.push(m.result)

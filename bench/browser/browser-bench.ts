@@ -135,6 +135,10 @@ async function main (): Promise<void> {
   console.log(table(['store', 'frames', 'p50', 'p99', 'max', 'idle p99', 'idle max'], results.map((r, i) => [
     CASES[i]!.label, String(r.writeGaps?.frames ?? 0), ms(r.writeGaps, 'p50'), ms(r.writeGaps, 'p99'), ms(r.writeGaps, 'max'), ms(r.idleGaps, 'p99'), ms(r.idleGaps, 'max')
   ])))
+  console.log('\nThe page\'s main-thread stalls (ms): how late a chain of 4 ms timers ran, over the same windows\n')
+  console.log(table(['store', 'timers', 'p50', 'p99', 'max', 'idle p99', 'idle max'], results.map((r, i) => [
+    CASES[i]!.label, String(r.writeStalls?.frames ?? 0), ms(r.writeStalls, 'p50'), ms(r.writeStalls, 'p99'), ms(r.writeStalls, 'max'), ms(r.idleStalls, 'p99'), ms(r.idleStalls, 'max')
+  ])))
   for (const [i, r] of results.entries()) {
     const notes = r.phases.filter((p) => p.note !== undefined).map((p) => `  ${p.phase}: ${p.note!} (${rate(p.rate)}/s)`)
     if (notes.length > 0) console.log(`\n${CASES[i]!.label} after each write phase:\n${notes.join('\n')}`)
