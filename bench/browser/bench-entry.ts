@@ -2,7 +2,8 @@
 // (`?store=…&where=worker|page&n=…`) it counts requestAnimationFrame gaps while the workloads run,
 // either in a dedicated worker (this same script, started as a module worker) or on the page
 // itself, and leaves the outcome in `window.__result` for the driver. In the worker it runs the
-// workloads and posts each phase's result back.
+// workloads and posts each phase's result back. With `store=none` nothing runs: the page only
+// counts its frames for `idle` ms, the baseline of what the machine allows.
 
 import '../../test/browser/browser-globals.js'
 import { runWorkloads, WRITE_PHASES, type BenchConfig, type PhaseResult } from './workload.js'
@@ -21,8 +22,19 @@ export interface PageResult {
   writeGaps?: FrameGaps
   /** The gaps over IDLE_MS before the case started, with nothing running: what the machine allows. */
   idleGaps?: FrameGaps
+  /** The main thread's stalls (timer lateness, TIMER_MS timers) over the write phases, and idle. */
+  writeStalls?: FrameGaps
+  idleStalls?: FrameGaps
 }
 
+/**
+ * The period of the page's timer probe. Frame gaps come in whole frames (16.7 ms at 60 Hz); a
+ * chain of short timers (4 ms: browsers clamp nested timers to that) shows at a finer grain how
+ * long the main thread could not run a task: each timer's lateness beyond TIMER_MS is a stall.
+ */
+const TIMER_MS = 4
+
+/** How long the page counts frames before the case starts (the `idle` parameter overrides it). */
 const IDLE_MS = 2000
 
 type Message = { type: 'phase', result: PhaseResult } | { type: 'done' } | { type: 'error', message: string }
@@ -36,12 +48,13 @@ const scope = globalThis as unknown as {
   __result?: PageResult
 }
 
-function params (): { store: BrowserStore, where: string, config: BenchConfig, runId: string, writeBuffer?: number } {
+function params (): { store: BrowserStore | 'none', where: string, config: BenchConfig, runId: string, writeBuffer?: number, idleMs: number } {
   const q = new URLSearchParams(scope.location.search)
-  const store = q.get('store') as BrowserStore
-  if (!BROWSER_STORES.includes(store)) throw new Error(`unknown store ${String(store)}`)
+  const store = q.get('store') as BrowserStore | 'none'
+  if (store !== 'none' && !BROWSER_STORES.includes(store)) throw new Error(`unknown store ${String(store)}`)
   return {
     store,
+    idleMs: Number(q.get('idle') ?? IDLE_MS),
     where: q.get('where') ?? 'worker',
     config: { n: Number(q.get('n') ?? 1000), batch: Number(q.get('batch') ?? 1000), concurrency: Number(q.get('concurrency') ?? 64) },
     runId: q.get('run') ?? 'run',
@@ -52,7 +65,8 @@ function params (): { store: BrowserStore, where: string, config: BenchConfig, r
 async function runHere (send: (m: Message) => void): Promise<void> {
   const { store, config, runId, writeBuffer } = params()
   try {
-    await runWorkloads(await storeMaker(store, writeBuffer), config, runId, (result) => { send({ type: 'phase', result }) })
+    if (store === 'none') throw new Error('no store to run')
+    await runWorkloads(await storeMaker(store, scope.document !== undefined, writeBuffer), config, runId, (result) => { send({ type: 'phase', result }) })
     send({ type: 'done' })
   } catch (err) {
     send({ type: 'error', message: err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err) })
@@ -67,7 +81,7 @@ function summarise (gaps: number[]): FrameGaps | undefined {
 }
 
 function runPage (): void {
-  const { store, where } = params()
+  const { store, where, idleMs } = params()
   const frames: number[] = []
   let running = true
   const frame = (t: number): void => {
@@ -75,25 +89,34 @@ function runPage (): void {
     if (running) scope.requestAnimationFrame(frame)
   }
   scope.requestAnimationFrame(frame)
+  const ticks: number[] = []
+  const tick = (): void => {
+    ticks.push(performance.timeOrigin + performance.now())
+    if (running) setTimeout(tick, TIMER_MS)
+  }
+  setTimeout(tick, TIMER_MS)
   const phases: PhaseResult[] = []
   const finish = (error?: string): void => {
     running = false
-    const gapsIn = (start: number, end: number): number[] => {
+    const gapsIn = (times: number[], start: number, end: number, less: number): number[] => {
       const gaps = []
-      for (let i = 1; i < frames.length; i++) if (frames[i]! > start && frames[i]! <= end) gaps.push(frames[i]! - frames[i - 1]!)
+      for (let i = 1; i < times.length; i++) if (times[i]! > start && times[i]! <= end) gaps.push(Math.max(0, times[i]! - times[i - 1]! - less))
       return gaps
     }
-    const out = phases.map((p) => ({ ...p, gaps: summarise(gapsIn(p.start, p.end)) }))
-    const writeGaps = summarise(phases.filter((p) => WRITE_PHASES.has(p.phase)).flatMap((p) => gapsIn(p.start, p.end)))
-    const idleGaps = summarise(gapsIn(idleStart, idleStart + IDLE_MS))
-    scope.__result = { ok: error === undefined, error, store, where, phases: out, writeGaps, idleGaps }
+    const writes = phases.filter((p) => WRITE_PHASES.has(p.phase))
+    const out = phases.map((p) => ({ ...p, gaps: summarise(gapsIn(frames, p.start, p.end, 0)) }))
+    const writeGaps = summarise(writes.flatMap((p) => gapsIn(frames, p.start, p.end, 0)))
+    const idleGaps = summarise(gapsIn(frames, idleStart, idleStart + idleMs, 0))
+    const writeStalls = summarise(writes.flatMap((p) => gapsIn(ticks, p.start, p.end, TIMER_MS)))
+    const idleStalls = summarise(gapsIn(ticks, idleStart, idleStart + idleMs, TIMER_MS))
+    scope.__result = { ok: error === undefined, error, store, where, phases: out, writeGaps, idleGaps, writeStalls, idleStalls }
   }
   const receive = (m: Message): void => {
     if (m.type === 'phase') phases.push(m.result)
     else finish(m.type === 'error' ? m.message : undefined)
   }
   const idleStart = performance.timeOrigin + performance.now()
-  setTimeout(() => { start(where, receive, finish) }, IDLE_MS)
+  setTimeout(() => { if (store === 'none') finish(); else start(where, receive, finish) }, idleMs)
 }
 
 function start (where: string, receive: (m: Message) => void, finish: (error?: string) => void): void {

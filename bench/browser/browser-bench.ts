@@ -1,8 +1,9 @@
 // The browser benchmark: `npm run bench:browser` (doc/db-bench.md, "In the browser").
-// ShaleLevel on OpfsEnv in a dedicated worker against browser-level on IndexedDB, in a dedicated
-// worker and on the page's main thread, in headless Chromium, on the db_bench workloads of
-// bench/browser/workload.ts; prints the rates, the ratios Shale ÷ browser-level, and the page's
-// requestAnimationFrame gaps while each store writes.
+// ShaleLevel on OPFS against browser-level on IndexedDB, each in a dedicated worker and on the
+// page's main thread (Shale's engine then runs in its engine worker), in headless Chromium, on the
+// db_bench workloads of bench/browser/workload.ts; prints the rates, the ratios Shale ÷
+// browser-level on the same thread, and the page's requestAnimationFrame gaps while each store
+// writes and with nothing running at all.
 //
 //   node dist/bench/browser/browser-bench.js [--quick] [--n N] [--out DIR]
 
@@ -13,29 +14,34 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser } from 'puppeteer-core'
 import { bundleWorker, launch, serverUrl } from '../../test/browser/harness.js'
-import { BROWSER_PHASES } from './workload.js'
+import { BROWSER_PHASES, ENGINE_WORKER_PATH } from './workload.js'
 import type { FrameGaps, PageResult } from './bench-entry.js'
 
-interface Case { store: 'shale' | 'browser-level', where: 'worker' | 'page', label: string, writeBuffer?: number }
+interface Case { store: 'shale' | 'browser-level' | 'none', where: 'worker' | 'page', label: string, writeBuffer?: number, idleMs?: number }
 const CASES: Case[] = [
   { store: 'shale', where: 'worker', label: 'Shale (worker)' },
   { store: 'browser-level', where: 'worker', label: 'browser-level (worker)' },
+  { store: 'shale', where: 'page', label: 'Shale (page)' },
   { store: 'browser-level', where: 'page', label: 'browser-level (page)' },
   // Shale's default 4 MiB write buffer holds a whole run at the usual N, so nothing is flushed or
-  // compacted: this case makes both run, to see what they do to the page's frames.
-  { store: 'shale', where: 'worker', label: 'Shale (worker, 64 KiB write buffer)', writeBuffer: 64 << 10 }
+  // compacted: these cases make both run, to see what they do to the page's frames.
+  { store: 'shale', where: 'worker', label: 'Shale (worker, 64 KiB write buffer)', writeBuffer: 64 << 10 },
+  { store: 'shale', where: 'page', label: 'Shale (page, 64 KiB write buffer)', writeBuffer: 64 << 10 },
+  // The page with nothing running: the frame gaps the machine allows.
+  { store: 'none', where: 'page', label: 'nothing (baseline)', idleMs: 10_000 }
 ]
-/** The cases of the rates table: same options for every store. */
-const RATE_CASES = 3
+/** The cases of the rates table (same options for every store): Shale and browser-level in a worker, then on the page. */
+const RATE_CASES = 4
 
 const PAGE = '<!doctype html><meta charset="utf-8"><title>shale browser bench</title><script type="module" src="/bench.js"></script>'
 
-async function serveBench (bundle: string): Promise<Server> {
+async function serveBench (bundle: string, engine: string): Promise<Server> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
     const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' }
     if (path === '/') res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(PAGE)
     else if (path === '/bench.js') res.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' }).end(bundle)
+    else if (path === ENGINE_WORKER_PATH) res.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' }).end(engine)
     else res.writeHead(404, headers).end()
   })
   await new Promise<void>((resolve, reject) => {
@@ -50,6 +56,7 @@ async function runCase (browser: Browser, url: string, c: Case, n: number, runId
   try {
     const query = new URLSearchParams({ store: c.store, where: c.where, n: String(n), run: runId })
     if (c.writeBuffer !== undefined) query.set('writeBuffer', String(c.writeBuffer))
+    if (c.idleMs !== undefined) query.set('idle', String(c.idleMs))
     await page.goto(`${url}?${query.toString()}`)
     await page.waitForFunction('window.__result !== undefined', { timeout: 0, polling: 200 })
     return await page.evaluate('window.__result') as PageResult
@@ -88,8 +95,11 @@ async function main (): Promise<void> {
   const outDir = option('--out') ?? 'dist/bench-results'
   if (!Number.isInteger(n) || n < 1) throw new Error(`--n must be a positive integer, got ${String(option('--n'))}`)
 
-  const bundle = await bundleWorker(fileURLToPath(new URL('./bench-entry.js', import.meta.url)))
-  const server = await serveBench(bundle)
+  const [bundle, engine] = await Promise.all([
+    bundleWorker(fileURLToPath(new URL('./bench-entry.js', import.meta.url))),
+    bundleWorker(fileURLToPath(new URL('../../src/engine-worker.js', import.meta.url)))
+  ])
+  const server = await serveBench(bundle, engine)
   const profile = mkdtempSync(join(tmpdir(), 'shale-bbench-'))
   const results: PageResult[] = []
   try {
@@ -112,18 +122,22 @@ async function main (): Promise<void> {
   }
 
   const rateOf = (r: PageResult, phase: string): number | undefined => r.phases.find((p) => p.phase === phase)?.rate
-  const [shale, blWorker, blPage] = results as [PageResult, PageResult, PageResult]
-  console.log('\nOperations per second (readseq: entries per second); ratios are Shale ÷ browser-level\n')
+  const [shaleWorker, blWorker, shalePage, blPage] = results as [PageResult, PageResult, PageResult, PageResult]
+  console.log('\nOperations per second (readseq: entries per second); ratios are Shale ÷ browser-level on the same thread\n')
   console.log(table(
-    ['phase', ...CASES.slice(0, RATE_CASES).map((c) => c.label), '÷ worker', '÷ page'],
+    ['phase', ...CASES.slice(0, RATE_CASES).map((c) => c.label), 'worker ÷', 'page ÷'],
     BROWSER_PHASES.map((phase) => [
       phase, ...results.slice(0, RATE_CASES).map((r) => rate(rateOf(r, phase))),
-      ratio(rateOf(shale, phase), rateOf(blWorker, phase)), ratio(rateOf(shale, phase), rateOf(blPage, phase))
+      ratio(rateOf(shaleWorker, phase), rateOf(blWorker, phase)), ratio(rateOf(shalePage, phase), rateOf(blPage, phase))
     ])
   ))
-  console.log('\nThe page\'s requestAnimationFrame gaps (ms) while each store writes (all write phases), and for 2 s before it started\n')
+  console.log('\nThe page\'s requestAnimationFrame gaps (ms) while each store writes (all write phases), and with nothing running (idle: the 2 s before the case started; the baseline: 10 s)\n')
   console.log(table(['store', 'frames', 'p50', 'p99', 'max', 'idle p99', 'idle max'], results.map((r, i) => [
     CASES[i]!.label, String(r.writeGaps?.frames ?? 0), ms(r.writeGaps, 'p50'), ms(r.writeGaps, 'p99'), ms(r.writeGaps, 'max'), ms(r.idleGaps, 'p99'), ms(r.idleGaps, 'max')
+  ])))
+  console.log('\nThe page\'s main-thread stalls (ms): how late a chain of 4 ms timers ran, over the same windows\n')
+  console.log(table(['store', 'timers', 'p50', 'p99', 'max', 'idle p99', 'idle max'], results.map((r, i) => [
+    CASES[i]!.label, String(r.writeStalls?.frames ?? 0), ms(r.writeStalls, 'p50'), ms(r.writeStalls, 'p99'), ms(r.writeStalls, 'max'), ms(r.idleStalls, 'p99'), ms(r.idleStalls, 'max')
   ])))
   for (const [i, r] of results.entries()) {
     const notes = r.phases.filter((p) => p.note !== undefined).map((p) => `  ${p.phase}: ${p.note!} (${rate(p.rate)}/s)`)

@@ -8,6 +8,8 @@
 import { Random } from '../../src/util/random.js'
 import { nextMacrotask } from '../../src/util/macrotask.js'
 
+/** Where the benchmark's page serves the engine worker script. */
+export const ENGINE_WORKER_PATH = '/engine.js'
 export const KEY_SIZE = 16
 export const VALUE_SIZE = 100
 const YIELD_MS = 1

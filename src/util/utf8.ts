@@ -4,6 +4,8 @@
 // allocation per string and a second pass over it, which on 16-byte keys and 100-byte values
 // is most of what a string costs over a Uint8Array (doc/performance.md, "Encodings").
 
+import { decodeShortAscii } from './short-text.js'
+
 const encoder = new TextEncoder()
 // Not fatal: bytes that are not UTF-8 decode with U+FFFD replacements, as TextDecoder's default
 // and classic-level do.
@@ -22,7 +24,14 @@ export function writeUtf8 (s: string, buf: Uint8Array, pos: number): number {
   return encoder.encodeInto(s, pos === 0 ? buf : buf.subarray(pos)).written
 }
 
-/** The string whose UTF-8 encoding is buf[start, end), without copying the bytes first. */
+/**
+ * The string whose UTF-8 encoding is buf[start, end), without copying the bytes first. In a
+ * browser, a short ASCII string is decoded in JavaScript (short-text-browser.ts).
+ */
 export function readUtf8 (buf: Uint8Array, start: number, end: number): string {
+  if (decodeShortAscii !== undefined) {
+    const s = decodeShortAscii(buf, start, end)
+    if (s !== undefined) return s
+  }
   return decoder.decode(start === 0 && end === buf.length ? buf : buf.subarray(start, end))
 }

@@ -1,12 +1,13 @@
 // Unit tests of the forwarding layer's pieces (src/level/remote/): packing entries, copying views
-// to their own bytes, errors across the wire, the synchronous reply buffer, and liveness probes
-// (with a real worker thread for a thread that dies).
+// to their own bytes, errors across the wire, the synchronous reply buffer, liveness probes (with
+// a real worker thread for a thread that dies), and the port transport's batching.
 
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Worker } from 'node:worker_threads'
 import type { Entry } from '../../src/index.js'
 import { CLIENT_CELL, Liveness, newLivenessBuffer, OWNER_CELL } from '../../src/level/remote/liveness.js'
+import { PortTransport, type RawEndpoint } from '../../src/level/remote/port-transport.js'
 import { fromWireError, ownBytes, packEntries, toWireError, unpackEntries } from '../../src/level/remote/protocol.js'
 import { armSyncBuffer, SyncKind, SYNC_HEADER_BYTES, waitSyncAnswer, writeSyncAnswer } from '../../src/level/remote/sync-reply.js'
 import { Random } from '../../src/util/random.js'
@@ -32,6 +33,25 @@ describe('protocol', () => {
     const buffers = new Set(back.flatMap(([k, v]) => [k?.buffer, v?.buffer]).filter((b) => b !== undefined))
     assert.equal(buffers.size, 1)
     assert.deepEqual(unpackEntries(packEntries([])), [])
+  })
+
+  test('packEntries carries string keys and values in one string, bytes beside them', () => {
+    const seed = 0x7e47
+    const rng = new Random(seed)
+    for (const [keyText, valueText] of [[true, true], [true, false], [false, true]] as const) {
+      const entries: Entry[] = []
+      for (let i = 0; i < 300; i++) {
+        // Strings with characters of 1 to 4 UTF-8 bytes: their lengths are UTF-16 code units.
+        const text = (n: number): string => Array.from({ length: n }, () => ['a', 'é', '€', '😀'][rng.nextU32() % 4]).join('')
+        const slot = (isText: boolean, n: number): Uint8Array | undefined => {
+          if (rng.nextU32() % 5 === 0) return undefined
+          return (isText ? text(n) : bytes(text(n))) as Uint8Array
+        }
+        entries.push([slot(keyText, rng.nextU32() % 20), slot(valueText, rng.nextU32() % 120)])
+      }
+      const back = unpackEntries(structuredClone(packEntries(entries)))
+      assert.deepEqual(back, entries, `seed ${seed}, keyText ${String(keyText)}, valueText ${String(valueText)}`)
+    }
   })
 
   test('ownBytes copies a view down to its bytes and passes a whole buffer through', () => {
@@ -131,5 +151,57 @@ describe('liveness', () => {
     }
     assert.equal(owner.peerAlive(), false)
     owner.stop()
+  })
+})
+
+describe('port transport', () => {
+  /** Two PortTransports over a fake endpoint pair that counts the messages really posted. */
+  function pair (): { a: PortTransport, b: PortTransport, posted: () => number } {
+    let posted = 0
+    const listeners: Array<Array<(event: { data: unknown }) => void>> = [[], []]
+    const end = (self: number): RawEndpoint => ({
+      postMessage: (message) => {
+        posted++
+        const data = structuredClone(message)
+        setImmediate(() => { for (const l of listeners[1 - self]!) l({ data }) })
+      },
+      addEventListener: (_type, listener) => { listeners[self]!.push(listener) }
+    })
+    return { a: new PortTransport(end(0)), b: new PortTransport(end(1)), posted: () => posted }
+  }
+
+  test('messages posted in one task travel as one, in order, each on its channel', async () => {
+    const { a, b, posted } = pair()
+    const got: string[] = []
+    for (const name of ['x', 'y']) b.join(name).addEventListener('message', (event) => { got.push(`${name}:${String(event.data)}`) })
+    const x = a.join('x')
+    const y = a.join('y')
+    const sent: string[] = []
+    for (let i = 0; i < 100; i++) {
+      const [channel, name] = i % 3 === 0 ? [y, 'y'] : [x, 'x']
+      channel.postMessage(i)
+      sent.push(`${name}:${i}`)
+    }
+    assert.equal(posted(), 0, 'nothing posted before the task ends')
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(posted(), 1)
+    assert.deepEqual(got, sent)
+    x.postMessage('alone')
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(posted(), 2)
+    assert.deepEqual(got.at(-1), 'x:alone')
+  })
+
+  test('flush sends at once what was posted (a caller about to block)', () => {
+    const { a, posted } = pair()
+    const x = a.join('x')
+    x.postMessage(1)
+    x.postMessage(2)
+    x.flush?.()
+    assert.equal(posted(), 1)
+    x.flush?.()
+    assert.equal(posted(), 1, 'nothing left to send')
   })
 })

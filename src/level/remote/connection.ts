@@ -6,7 +6,7 @@
 import { ShaleError } from '../../util/errors.js'
 import { randomHex } from '../../util/random.js'
 import { CLIENT_CELL, Liveness, livenessSupported, newLivenessBuffer } from './liveness.js'
-import { connectionName, fromWireError, type Hello, type HelloReply, type Reply, type Request, type WireError } from './protocol.js'
+import { connectionName, fromWireError, type Hello, type HelloReply, type Reply, type Request, type WireData, type WireError } from './protocol.js'
 import { armSyncBuffer, SYNC_HEADER_BYTES, SYNC_INITIAL_BYTES, SyncKind, waitSyncAnswer } from './sync-reply.js'
 import type { MessageEndpoint, Transport } from './transport.js'
 
@@ -18,7 +18,7 @@ type AsyncRequest = Request extends infer R ? R extends { id: number } ? Omit<R,
 /** Requests without a reply. */
 type OneWayRequest = Exclude<Request, { id: number }>
 /** Requests answered synchronously, without their id and buffer. */
-type SyncRequest = { op: 'getSync', key: Uint8Array, options: Extract<Request, { op: 'getSync' }>['options'] } | { op: 'getProperty', name: string }
+type SyncRequest = { op: 'getSync', key: WireData, options: Extract<Request, { op: 'getSync' }>['options'] } | { op: 'getProperty', name: string }
 
 interface Pending {
   resolve: (result: unknown) => void
@@ -95,6 +95,7 @@ export class Connection {
     const buffer = this.syncBuffer!
     armSyncBuffer(buffer)
     this.endpoint.postMessage(request)
+    this.endpoint.flush?.()
     const answer = waitSyncAnswer(buffer, PROBE_MS, () => this.liveness?.peerAlive() ?? true)
     if (answer === undefined) {
       this.ownerGone()
@@ -116,19 +117,30 @@ export class Connection {
   /**
    * While a reply is awaited, the channel keeps this thread alive (as a local call's pending I/O
    * would) and the owner is probed, so that its death fails the calls instead of hanging them.
+   * One probe timer serves a whole run of calls (setting up and clearing a timer per awaited call
+   * costs more than a browser's round trip between threads); it stops at the first tick with
+   * nothing awaited, and never keeps a process alive by itself.
    */
   private waiting (on: boolean): void {
     if (on) {
       this.endpoint.ref?.()
-      if (this.liveness !== undefined) {
+      if (this.liveness !== undefined && this.probeTimer === undefined) {
         const liveness = this.liveness
-        this.probeTimer ??= setInterval(() => { if (!liveness.peerAlive()) this.ownerGone() }, PROBE_MS)
+        const timer = setInterval(() => {
+          if (this.pending.size === 0) this.stopProbes()
+          else if (!liveness.peerAlive()) this.ownerGone()
+        }, PROBE_MS)
+        ;(timer as { unref?: () => void }).unref?.()
+        this.probeTimer = timer
       }
     } else {
       this.endpoint.unref?.()
-      if (this.probeTimer !== undefined) clearInterval(this.probeTimer)
-      this.probeTimer = undefined
     }
+  }
+
+  private stopProbes (): void {
+    if (this.probeTimer !== undefined) clearInterval(this.probeTimer)
+    this.probeTimer = undefined
   }
 
   private ownerGone (): void {
@@ -141,6 +153,7 @@ export class Connection {
     const pending = [...this.pending.values()]
     this.pending.clear()
     this.waiting(false)
+    this.stopProbes()
     for (const p of pending) p.reject(this.lost)
   }
 }

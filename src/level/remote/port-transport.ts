@@ -4,6 +4,11 @@
 // channel per connection); here they are multiplexed over the one endpoint, each message tagged
 // with the name of its channel. What a member posts reaches the members of that name on the other
 // side, which is all the layer needs: the owner and its client are never in the same thread.
+//
+// Messages posted during one task go out together when it ends (a microtask), as one message: in
+// a browser each postMessage costs tens of microseconds on each side, most of it waking the
+// other thread, so 64 gets in flight cost one round of wake-ups instead of 64. A caller about to
+// block for an answer (a synchronous call) flushes first.
 
 import type { MessageEndpoint, Transport } from './transport.js'
 
@@ -17,20 +22,41 @@ export interface RawEndpoint {
 
 /** A message on the endpoint: the channel's name and what was posted on it. */
 interface Tagged { shaleChannel: string, data: unknown }
+/** Several, in the order they were posted. */
+interface Batch { shaleBatch: Tagged[] }
 
 export class PortTransport implements Transport {
   private readonly raw: RawEndpoint
   private readonly members = new Map<string, Set<Listener>>()
+  /** Posted in this task, not sent yet. */
+  private queue: Tagged[] = []
 
   constructor (raw: RawEndpoint) {
     this.raw = raw
     raw.addEventListener('message', (event) => {
-      const message = event.data as Tagged | null
-      if (typeof message?.shaleChannel !== 'string') return
-      const listeners = this.members.get(message.shaleChannel)
-      if (listeners === undefined) return
-      for (const listener of [...listeners]) listener({ data: message.data })
+      const message = event.data as Partial<Tagged & Batch> | null
+      if (Array.isArray(message?.shaleBatch)) for (const tagged of message.shaleBatch) this.deliver(tagged)
+      else if (typeof message?.shaleChannel === 'string') this.deliver(message as Tagged)
     })
+  }
+
+  private deliver (message: Tagged): void {
+    const listeners = this.members.get(message.shaleChannel)
+    if (listeners === undefined) return
+    for (const listener of [...listeners]) listener({ data: message.data })
+  }
+
+  private send (message: Tagged): void {
+    this.queue.push(message)
+    if (this.queue.length === 1) queueMicrotask(this.flush)
+  }
+
+  /** Sends what was posted and not sent yet. */
+  private readonly flush = (): void => {
+    const queue = this.queue
+    if (queue.length === 0) return
+    this.queue = []
+    this.raw.postMessage(queue.length === 1 ? queue[0] : { shaleBatch: queue } satisfies Batch)
   }
 
   /** Both sides open databases by the name the page gave: there is nothing to resolve. */
@@ -48,8 +74,9 @@ export class PortTransport implements Transport {
     }
     return {
       postMessage: (data: unknown) => {
-        if (!closed) this.raw.postMessage({ shaleChannel: name, data } satisfies Tagged)
+        if (!closed) this.send({ shaleChannel: name, data })
       },
+      flush: this.flush,
       addEventListener: (_type, listener) => {
         if (closed) return
         mine.add(listener)

@@ -1,11 +1,14 @@
 // The messages between a client database and the thread that owns the engine
-// (doc/multithreading.md, "Protocol"). Only bytes travel: abstract-level encodes and decodes on the
-// client's side. Messages are structured-cloned, and cloning a Uint8Array clones its whole
-// ArrayBuffer, so a view into a larger buffer (the engine's 64 KiB read chunks, Node's 8 KiB
-// Buffer pool) is copied down to its own bytes first, and many entries travel packed in one buffer.
+// (doc/multithreading.md, "Protocol"). abstract-level encodes and decodes on the client's side;
+// what travels is bytes, or a string where abstract-level's format is 'utf8' (a string stands for
+// its UTF-8 bytes, and cloning one costs less than cloning an ArrayBuffer of its own). Messages
+// are structured-cloned, and cloning a Uint8Array clones its whole ArrayBuffer, so a view into a
+// larger buffer (the engine's 64 KiB read chunks, Node's 8 KiB Buffer pool) is copied down to its
+// own bytes first, and many entries travel packed in one buffer and one string.
 
 import type { Entry } from '../../db/api.js'
 import { ShaleError, type ShaleErrorCode } from '../../util/errors.js'
+import { toBytes } from '../formats.js'
 
 /** Posted on the database's discovery channel by a thread that wants to join. */
 export interface Hello {
@@ -32,8 +35,18 @@ export interface WireReadOptions {
   fillCache: boolean
 }
 
-/** Iterator options as they travel: bounds already bytes. */
+/** A key or value as it travels: a string stands for its UTF-8 bytes. */
+export type WireData = string | Uint8Array
+
+/** An encoded key or value (abstract-level's utf8, view or buffer format) as it travels. */
+export function toWireData (data: unknown, what: 'key' | 'value'): WireData {
+  return typeof data === 'string' ? data : ownBytes(toBytes(data, what))
+}
+
+/** Iterator options as they travel: bounds already bytes; keyText, valueText: entries as strings. */
 export interface WireIteratorOptions extends WireReadOptions {
+  keyText?: boolean
+  valueText?: boolean
   gt?: Uint8Array
   gte?: Uint8Array
   lt?: Uint8Array
@@ -51,11 +64,11 @@ export interface WireIteratorOptions extends WireReadOptions {
  * everything else on the channel, and their failures surface at the next call that needs them.
  */
 export type Request =
-  | { op: 'get', id: number, key: Uint8Array, options: WireReadOptions }
-  | { op: 'getSync', id: -1, key: Uint8Array, options: WireReadOptions, sync?: SharedArrayBuffer }
-  | { op: 'getMany', id: number, keys: Uint8Array[], options: WireReadOptions, presence: boolean }
-  | { op: 'put', id: number, key: Uint8Array, value: Uint8Array, sync: boolean }
-  | { op: 'del', id: number, key: Uint8Array, sync: boolean }
+  | { op: 'get', id: number, key: WireData, options: WireReadOptions, text: boolean }
+  | { op: 'getSync', id: -1, key: WireData, options: WireReadOptions, sync?: SharedArrayBuffer }
+  | { op: 'getMany', id: number, keys: WireData[], options: WireReadOptions, presence: boolean, text: boolean }
+  | { op: 'put', id: number, key: WireData, value: WireData, sync: boolean }
+  | { op: 'del', id: number, key: WireData, sync: boolean }
   | { op: 'write', id: number, batch: Uint8Array, sync: boolean }
   | { op: 'iteratorOpen', iterator: number, options: WireIteratorOptions }
   | { op: 'iteratorNext', id: number, iterator: number, size: number }
@@ -104,43 +117,75 @@ export function ownBytes (bytes: Uint8Array): Uint8Array {
   return copy
 }
 
-/** Many entries in one buffer: per entry, the key's and the value's length (-1: absent). */
+/**
+ * Many entries in one buffer and one string: per entry, the key's and the value's length (-1:
+ * absent). Keys (values) that are strings (`keyText`, `valueText`: an iterator asked for strings)
+ * are concatenated in `text` and their lengths are UTF-16 code units; the others are bytes.
+ */
 export interface PackedEntries {
   bytes: Uint8Array
+  text: string
   lengths: Int32Array
+  keyText: boolean
+  valueText: boolean
 }
 
+/**
+ * Packs `entries`. Their keys are all strings or all bytes (an iterator's options decide), and so
+ * are their values: the first one present says which.
+ */
 export function packEntries (entries: Entry[]): PackedEntries {
+  const keyText = typeof entries.find(([key]) => key !== undefined)?.[0] === 'string'
+  const valueText = typeof entries.find(([, value]) => value !== undefined)?.[1] === 'string'
   const lengths = new Int32Array(entries.length * 2)
   let total = 0
+  const slot = (data: Uint8Array | string | undefined, isText: boolean, at: number): void => {
+    lengths[at] = data === undefined ? -1 : data.length
+    if (!isText && data !== undefined) total += data.length
+  }
   for (let i = 0; i < entries.length; i++) {
     const [key, value] = entries[i]!
-    lengths[2 * i] = key === undefined ? -1 : key.byteLength
-    lengths[2 * i + 1] = value === undefined ? -1 : value.byteLength
-    total += (key?.byteLength ?? 0) + (value?.byteLength ?? 0)
+    slot(key, keyText, 2 * i)
+    slot(value, valueText, 2 * i + 1)
   }
   const bytes = new Uint8Array(total)
+  let text = ''
   let at = 0
   for (const [key, value] of entries) {
-    if (key !== undefined) { bytes.set(key, at); at += key.byteLength }
-    if (value !== undefined) { bytes.set(value, at); at += value.byteLength }
+    if (key !== undefined) {
+      if (keyText) text += key as unknown as string
+      else { bytes.set(key, at); at += key.byteLength }
+    }
+    if (value !== undefined) {
+      if (valueText) text += value as unknown as string
+      else { bytes.set(value, at); at += value.byteLength }
+    }
   }
-  return { bytes, lengths }
+  return { bytes, text, lengths, keyText, valueText }
 }
 
-/** The entries of packEntries(), as views of the one buffer that arrived (nobody else holds it). */
+/**
+ * The entries of packEntries(): bytes as views of the one buffer that arrived (nobody else holds
+ * it), strings as slices of the one string (in the slots of Entry, which only callers that asked
+ * for strings read as such).
+ */
 export function unpackEntries (packed: PackedEntries): Entry[] {
-  const { bytes, lengths } = packed
+  const { bytes, text, lengths, keyText, valueText } = packed
   const out: Entry[] = new Array(lengths.length / 2)
   let at = 0
+  let textAt = 0
+  const take = (length: number, isText: boolean): Uint8Array | undefined => {
+    if (length < 0) return undefined
+    if (isText) {
+      textAt += length
+      return text.slice(textAt - length, textAt) as unknown as Uint8Array
+    }
+    at += length
+    return bytes.subarray(at - length, at)
+  }
   for (let i = 0; i < out.length; i++) {
-    const keyLength = lengths[2 * i]!
-    const valueLength = lengths[2 * i + 1]!
-    let key: Uint8Array | undefined
-    let value: Uint8Array | undefined
-    if (keyLength >= 0) { key = bytes.subarray(at, at + keyLength); at += keyLength }
-    if (valueLength >= 0) { value = bytes.subarray(at, at + valueLength); at += valueLength }
-    out[i] = [key, value]
+    const key = take(lengths[2 * i]!, keyText)
+    out[i] = [key, take(lengths[2 * i + 1]!, valueText)]
   }
   return out
 }

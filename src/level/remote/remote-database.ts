@@ -14,7 +14,7 @@ import {
   ClosedSnapshotHandle, ShaleIterator, ShaleKeyIterator, ShaleValueIterator, type AsyncIteratorHandle, type PrivateIteratorOptions
 } from '../iterator.js'
 import type { Connection } from './connection.js'
-import { ownBytes, unpackEntries, type PackedEntries, type WireIteratorOptions, type WireReadOptions } from './protocol.js'
+import { ownBytes, toWireData, type WireData, unpackEntries, type PackedEntries, type WireIteratorOptions, type WireReadOptions } from './protocol.js'
 
 type Format = string | Uint8Array
 
@@ -87,18 +87,19 @@ export class RemoteDatabase {
   }
 
   async get (key: Format, options: ReadOptions): Promise<Format | undefined> {
-    const value = await this.connection.call({ op: 'get', key: keyBytes(key), options: this.readOptions(options) })
+    // A utf8 value comes back as a string, decoded where it is stored; the decoder passes it on.
+    const value = await this.connection.call({ op: 'get', key: toWireData(key, 'key'), options: this.readOptions(options), text: options.valueEncoding === 'utf8' })
     return value === undefined ? undefined : decoderFor(options.valueEncoding)(value as Uint8Array)
   }
 
   getSync (key: Format, options: ReadOptions): Format | undefined {
-    const value = this.connection.callSync({ op: 'getSync', key: keyBytes(key), options: this.readOptions(options) })
+    const value = this.connection.callSync({ op: 'getSync', key: toWireData(key, 'key'), options: this.readOptions(options) })
     return value === undefined ? undefined : decoderFor(options.valueEncoding)(value)
   }
 
   async getMany (keys: Format[], options: ReadOptions): Promise<Array<Format | undefined>> {
     const decode = decoderFor(options.valueEncoding)
-    const packed = await this.connection.call({ op: 'getMany', keys: keys.map(keyBytes), options: this.readOptions(options), presence: false })
+    const packed = await this.connection.call({ op: 'getMany', keys: keys.map(wireKey), options: this.readOptions(options), presence: false, text: options.valueEncoding === 'utf8' })
     return unpackEntries(packed as PackedEntries).map(([, value]) => value === undefined ? undefined : decode(value))
   }
 
@@ -107,7 +108,7 @@ export class RemoteDatabase {
   }
 
   async hasMany (keys: Format[], options: ReadOptions): Promise<boolean[]> {
-    return await this.connection.call({ op: 'getMany', keys: keys.map(keyBytes), options: this.readOptions(options), presence: true }) as boolean[]
+    return await this.connection.call({ op: 'getMany', keys: keys.map(wireKey), options: this.readOptions(options), presence: true, text: false }) as boolean[]
   }
 
   iterator<T> (db: T, options: PrivateIteratorOptions): ShaleIterator<T, unknown, unknown> {
@@ -127,11 +128,11 @@ export class RemoteDatabase {
   }
 
   async put (key: Format, value: Format, options: { sync?: boolean }): Promise<void> {
-    await this.connection.call({ op: 'put', key: keyBytes(key), value: ownBytes(toBytes(value, 'value')), sync: options.sync === true })
+    await this.connection.call({ op: 'put', key: toWireData(key, 'key'), value: toWireData(value, 'value'), sync: options.sync === true })
   }
 
   async del (key: Format, options: { sync?: boolean }): Promise<void> {
-    await this.connection.call({ op: 'del', key: keyBytes(key), sync: options.sync === true })
+    await this.connection.call({ op: 'del', key: toWireData(key, 'key'), sync: options.sync === true })
   }
 
   async batch (operations: BatchOperation[], options: { sync?: boolean }): Promise<void> {
@@ -175,7 +176,11 @@ export class RemoteDatabase {
   private iteratorHandle (options: PrivateIteratorOptions, keys: boolean, values: boolean): AsyncIteratorHandle | ClosedSnapshotHandle {
     const snapshot = options.snapshot
     if (snapshot instanceof RemoteSnapshot && snapshot.released) return new ClosedSnapshotHandle()
-    return new RemoteIteratorHandle(this.connection, this.nextId++, this.wireIteratorOptions(options, keys, values))
+    // Keys and values wanted as 'utf8' come as strings, decoded where they are stored.
+    const wire = this.wireIteratorOptions(options, keys, values)
+    if (keys && options.keyEncoding === 'utf8') wire.keyText = true
+    if (values && options.valueEncoding === 'utf8') wire.valueText = true
+    return new RemoteIteratorHandle(this.connection, this.nextId++, wire)
   }
 
   private wireIteratorOptions (options: ClearOptions, keys: boolean, values: boolean): WireIteratorOptions {
@@ -201,6 +206,6 @@ export class RemoteDatabase {
   }
 }
 
-function keyBytes (key: unknown): Uint8Array {
-  return ownBytes(toBytes(key, 'key'))
+function wireKey (key: unknown): WireData {
+  return toWireData(key, 'key')
 }

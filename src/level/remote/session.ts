@@ -5,11 +5,14 @@
 // Requests are started in arrival order and synchronously up to the engine call, so the engine
 // sees one client's writes and reads in the order that client issued them, as a direct caller's.
 
-import type { DBIteratorHandle, IteratorOptions, ReadOptions, Snapshot } from '../../db/api.js'
+import type { DBIteratorHandle, Entry, IteratorOptions, ReadOptions, Snapshot } from '../../db/api.js'
 import type { DB } from '../../db/db.js'
 import { WriteBatch } from '../../dbformat/write-batch.js'
+import type { TextIteratorOptions } from '../../db/user-iterator.js'
+import { readUtf8 } from '../../util/utf8.js'
 import { clearRange } from '../clear.js'
 import { snapshotNotOpen } from '../errors.js'
+import { scratch } from '../formats.js'
 import type { Liveness } from './liveness.js'
 import {
   ownBytes, packEntries, toWireError, type Reply, type Request, type WireIteratorOptions, type WireReadOptions
@@ -83,31 +86,40 @@ export class Session {
     const engine = this.engine
     switch (r.op) {
       case 'get': {
-        const value = engine.getSync(r.key, this.readOptions(r.options))
-        this.reply(r.id, value === undefined ? undefined : ownBytes(value))
+        const value = engine.getSync(scratch.first(r.key, 'key'), this.readOptions(r.options))
+        this.reply(r.id, value === undefined ? undefined : r.text ? readUtf8(value, 0, value.length) : ownBytes(value))
         return
       }
       case 'getSync': {
         if (r.sync !== undefined) this.syncBuffer = r.sync
-        const value = engine.getSync(r.key, this.readOptions(r.options))
+        const value = engine.getSync(scratch.first(r.key, 'key'), this.readOptions(r.options))
         this.answerSync(value === undefined ? SyncKind.Undefined : SyncKind.Bytes, value)
         return
       }
       case 'getMany': {
         const options = this.readOptions(r.options)
         if (r.presence) {
-          this.reply(r.id, r.keys.map((key) => engine.getSync(key, options) !== undefined))
+          this.reply(r.id, r.keys.map((key) => engine.getSync(scratch.first(key, 'key'), options) !== undefined))
         } else {
-          this.reply(r.id, packEntries(r.keys.map((key) => [undefined, engine.getSync(key, options)])))
+          const values = r.keys.map((key): Entry => {
+            const value = engine.getSync(scratch.first(key, 'key'), options)
+            return [undefined, r.text && value !== undefined ? readUtf8(value, 0, value.length) as unknown as Uint8Array : value]
+          })
+          this.reply(r.id, packEntries(values))
         }
         return
       }
-      case 'put': this.settle(r.id, engine.put(r.key, r.value, { sync: r.sync })); return
-      case 'del': this.settle(r.id, engine.del(r.key, { sync: r.sync })); return
+      // The engine copies key and value into its write batch before put and del return.
+      case 'put': this.settle(r.id, engine.put(scratch.first(r.key, 'key'), scratch.next(r.value, 'value'), { sync: r.sync })); return
+      case 'del': this.settle(r.id, engine.del(scratch.first(r.key, 'key'), { sync: r.sync })); return
       case 'write': this.settle(r.id, engine.write(WriteBatch.fromContents(r.batch), { sync: r.sync })); return
       case 'iteratorOpen':
         try {
-          this.iterators.set(r.iterator, engine.iterator(this.iteratorOptions(r.options)))
+          const { keyText, valueText, ...options } = r.options
+          const engineOptions: TextIteratorOptions = this.iteratorOptions(options)
+          if (keyText === true) engineOptions.keyFormat = 'utf8'
+          if (valueText === true) engineOptions.valueFormat = 'utf8'
+          this.iterators.set(r.iterator, engine.iterator(engineOptions))
         } catch (err) {
           this.iterators.set(r.iterator, err as Error) // reported by its first read
         }

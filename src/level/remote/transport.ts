@@ -11,6 +11,8 @@ export interface MessageEndpoint {
   addEventListener (type: 'message', listener: (event: { data: unknown }) => void): void
   removeEventListener (type: 'message', listener: (event: { data: unknown }) => void): void
   close (): void
+  /** Sends at once what was posted, where a transport holds messages back to send them together; optional. */
+  flush? (): void
   /** Whether an open channel keeps its thread alive (Node's ref/unref); optional. */
   ref? (): void
   unref? (): void
