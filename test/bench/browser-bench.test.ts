@@ -25,13 +25,13 @@ test('npm run bench:browser -- --quick runs every store and phase and prints the
     assert.match(run.stdout, /Shale \(worker, 64 KiB write buffer\) after each write phase:\n {2}fillseq: tables per level [\d/]*[1-9]/, output)
     assert.match(run.stdout, new RegExp(`N = ${N.toLocaleString('en-US')}, 16-byte keys, 100-byte values, utf8`))
     const lines = run.stdout.split('\n')
-    assert.ok(lines.some((l) => /^phase\s+Shale \(worker\)\s+browser-level \(worker\)\s+browser-level \(page\)\s+÷ worker\s+÷ page$/.test(l)), output)
+    assert.ok(lines.some((l) => /^phase\s+Shale \(worker\)\s+browser-level \(worker\)\s+Shale \(page\)\s+browser-level \(page\)\s+worker ÷\s+page ÷$/.test(l)), output)
     for (const phase of BROWSER_PHASES) {
-      // Three rates, then two ratios.
-      const row = new RegExp(`^${phase}\\s+[\\d,]+\\s+[\\d,]+\\s+[\\d,]+\\s+\\d+\\.\\d×\\s+\\d+\\.\\d×$`)
+      // Four rates, then two ratios.
+      const row = new RegExp(`^${phase}\\s+[\\d,]+\\s+[\\d,]+\\s+[\\d,]+\\s+[\\d,]+\\s+\\d+\\.\\d×\\s+\\d+\\.\\d×$`)
       assert.ok(lines.some((l) => row.test(l)), `no row for ${phase}:\n${output}`)
     }
-    for (const store of ['Shale \\(worker\\)', 'browser-level \\(worker\\)', 'browser-level \\(page\\)', 'Shale \\(worker, 64 KiB write buffer\\)']) {
+    for (const store of ['Shale \\(worker\\)', 'browser-level \\(worker\\)', 'Shale \\(page\\)', 'browser-level \\(page\\)', 'Shale \\(worker, 64 KiB write buffer\\)', 'Shale \\(page, 64 KiB write buffer\\)', 'nothing \\(baseline\\)']) {
       assert.ok(lines.some((l) => new RegExp(`^${store}\\s+\\d+(\\s+[\\d.-]+){5}$`).test(l)), `no frame gaps for ${store}:\n${output}`)
     }
 
@@ -39,10 +39,15 @@ test('npm run bench:browser -- --quick runs every store and phase and prints the
     assert.equal(files.length, 1, `one JSON file in ${out}: ${files.join(', ')}`)
     const json = JSON.parse(readFileSync(join(out, files[0]!), 'utf8')) as { n: number, results: PageResult[] }
     assert.equal(json.n, N)
-    assert.deepEqual(json.results.map((r) => `${r.store}/${r.where}`), ['shale/worker', 'browser-level/worker', 'browser-level/page', 'shale/worker'])
+    assert.deepEqual(json.results.map((r) => `${r.store}/${r.where}`),
+      ['shale/worker', 'browser-level/worker', 'shale/page', 'browser-level/page', 'shale/worker', 'shale/page', 'none/page'])
     for (const r of json.results) {
       assert.ok(r.ok, `${r.store} (${r.where}): ${r.error ?? ''}`)
       assert.ok(r.idleGaps !== undefined && r.idleGaps.frames > 0, `${r.store} (${r.where}): frames before the case started`)
+      if (r.store === 'none') {
+        assert.deepEqual(r.phases, [], 'the baseline runs no phase')
+        continue
+      }
       assert.deepEqual(r.phases.map((p) => p.phase), [...BROWSER_PHASES])
       for (const p of r.phases) {
         assert.ok(p.rate > 0 && Number.isFinite(p.rate), `${r.store} ${p.phase} rate ${p.rate}`)
