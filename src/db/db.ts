@@ -29,7 +29,7 @@ import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
 import { UserIterator } from './user-iterator.js'
 import { WritePipeline } from './write-pipeline.js'
-import { checkKey, checkValue, WriteBatch } from '../dbformat/write-batch.js'
+import { checkKey, checkValue, WriteBatch, type BytesOrString } from '../dbformat/write-batch.js'
 import {
   extractUserKey, InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
 } from '../dbformat/internal-key.js'
@@ -418,22 +418,33 @@ export class DB {
   // reuse that memory at once (the abstract-level layer's scratch encoding relies on it).
 
   put (key: Uint8Array, value: Uint8Array, options?: WriteOptions | null): Promise<void> {
-    return this.gather(key, value, true, options)
+    return this.gather(key, value, true, false, options)
   }
 
   del (key: Uint8Array, options?: WriteOptions | null): Promise<void> {
-    return this.gather(key, undefined, false, options)
+    return this.gather(key, undefined, false, false, options)
+  }
+
+  /**
+   * put() (or, with `value` undefined, del()) for the abstract-level layer: the key and the value
+   * may also be strings, which go into the log record as their UTF-8 bytes with no array of their
+   * own (WriteBatch.putUtf8), instead of being encoded into bytes that are then copied.
+   */
+  writeOne (key: BytesOrString, value: BytesOrString | undefined, options?: WriteOptions | null): Promise<void> {
+    return this.gather(key, value, value !== undefined, true, options)
   }
 
   /**
    * Queues a single put or del: appended to the last queued writer when that one gathers single
-   * writes of the same kind (writers.ts), else in a writer of its own.
+   * writes of the same kind (writers.ts), else in a writer of its own. Strings are refused unless
+   * `strings` (writeOne).
    */
-  private gather (key: Uint8Array, value: Uint8Array | undefined, isPut: boolean, options: WriteOptions | null | undefined): Promise<void> {
+  private gather (key: BytesOrString, value: BytesOrString | undefined, isPut: boolean, strings: boolean,
+    options: WriteOptions | null | undefined): Promise<void> {
     try {
       // Checked before anything is queued: a bad argument fails only its own write.
-      checkKey(key)
-      if (isPut) checkValue(value)
+      if (!strings || typeof key !== 'string') checkKey(key)
+      if (isPut && (!strings || typeof value !== 'string')) checkValue(value)
       this.checkWritable(isPut ? 'put' : 'del')
     } catch (err) {
       return Promise.reject(err)
