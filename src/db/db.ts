@@ -35,6 +35,7 @@ import {
 } from '../dbformat/internal-key.js'
 import { currentFileName, lockFileName, logFileName, manifestFileName, parseFileName, tableFileName } from '../dbformat/filename.js'
 import { DELETED, MemTable } from '../memtable/memtable.js'
+import type { EntryArena } from '../memtable/arena.js'
 import { VersionEdit, NUM_LEVELS, type FileMetaData, type NewFileEntry } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
 import { TableCache } from '../version/table-cache.js'
@@ -85,6 +86,8 @@ export class DB {
 
   private mem: MemTable
   private imm: MemTable | undefined
+  /** The arena of the last memtable flushed, for the next one (MemTable.takeArena). */
+  private spareArena: EntryArena | undefined
   /** The writer queue, group commit and the live log (write-pipeline.ts). */
   private readonly writes: WritePipeline
 
@@ -469,7 +472,9 @@ export class DB {
   }
 
   private newMemTable (): MemTable {
-    return new MemTable(this.icmp, { initialBytes: Math.min(this.options.writeBufferSize + (64 << 10), 64 << 20) })
+    const arena = this.spareArena
+    this.spareArena = undefined
+    return new MemTable(this.icmp, { initialBytes: Math.min(this.options.writeBufferSize + (64 << 10), 64 << 20), arena })
   }
 
   private recordBackgroundError (err: unknown): void {
@@ -820,6 +825,9 @@ export class DB {
       (out === undefined ? 'to no table' : `to table ${describeFiles([out.file])} at level ${out.level}`) +
       ` in ${Math.round(performance.now() - started)} ms`)
     this.imm = undefined
+    // Nothing reads a dropped memtable (gets copy what they find): its arena serves the next one
+    // unless an iterator over it is still open.
+    this.spareArena = imm.takeArena()
     this.bgSignal.notifyAll()
     this.removeObsoleteFiles()
   }
