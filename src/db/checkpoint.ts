@@ -108,10 +108,14 @@ function memtableBatches (memtables: readonly MemTable[], sequence: number): Uin
   const entries: PendingEntry[] = []
   for (const mem of memtables) {
     const it = mem.newIterator()
-    for (it.seekToFirst(); it.valid(); it.next()) {
-      const parsed = parseInternalKey(it.key())
-      if (parsed.sequence > sequence) continue
-      entries.push({ sequence: parsed.sequence, type: parsed.type, key: parsed.userKey.slice(), value: it.value().slice() })
+    try {
+      for (it.seekToFirst(); it.valid(); it.next()) {
+        const parsed = parseInternalKey(it.key())
+        if (parsed.sequence > sequence) continue
+        entries.push({ sequence: parsed.sequence, type: parsed.type, key: parsed.userKey.slice(), value: it.value().slice() })
+      }
+    } finally {
+      it.close()
     }
   }
   entries.sort((a, b) => a.sequence - b.sequence)

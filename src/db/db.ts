@@ -29,12 +29,13 @@ import type { TableWriteOptions } from './table-output.js'
 import { DBIterator } from './db-iterator.js'
 import { UserIterator } from './user-iterator.js'
 import { WritePipeline } from './write-pipeline.js'
-import { checkKey, checkValue, WriteBatch } from '../dbformat/write-batch.js'
+import { checkKey, checkValue, WriteBatch, type BytesOrString } from '../dbformat/write-batch.js'
 import {
   extractUserKey, InternalFilterPolicy, InternalKeyComparator, LookupKey, makeInternalKey, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType
 } from '../dbformat/internal-key.js'
 import { currentFileName, lockFileName, logFileName, manifestFileName, parseFileName, tableFileName } from '../dbformat/filename.js'
 import { DELETED, MemTable } from '../memtable/memtable.js'
+import type { EntryArena } from '../memtable/arena.js'
 import { VersionEdit, NUM_LEVELS, type FileMetaData, type NewFileEntry } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
 import { TableCache } from '../version/table-cache.js'
@@ -85,6 +86,8 @@ export class DB {
 
   private mem: MemTable
   private imm: MemTable | undefined
+  /** The arena of the last memtable flushed, for the next one (MemTable.takeArena). */
+  private spareArena: EntryArena | undefined
   /** The writer queue, group commit and the live log (write-pipeline.ts). */
   private readonly writes: WritePipeline
 
@@ -418,22 +421,33 @@ export class DB {
   // reuse that memory at once (the abstract-level layer's scratch encoding relies on it).
 
   put (key: Uint8Array, value: Uint8Array, options?: WriteOptions | null): Promise<void> {
-    return this.gather(key, value, true, options)
+    return this.gather(key, value, true, false, options)
   }
 
   del (key: Uint8Array, options?: WriteOptions | null): Promise<void> {
-    return this.gather(key, undefined, false, options)
+    return this.gather(key, undefined, false, false, options)
+  }
+
+  /**
+   * put() (or, with `value` undefined, del()) for the abstract-level layer: the key and the value
+   * may also be strings, which go into the log record as their UTF-8 bytes with no array of their
+   * own (WriteBatch.putUtf8), instead of being encoded into bytes that are then copied.
+   */
+  writeOne (key: BytesOrString, value: BytesOrString | undefined, options?: WriteOptions | null): Promise<void> {
+    return this.gather(key, value, value !== undefined, true, options)
   }
 
   /**
    * Queues a single put or del: appended to the last queued writer when that one gathers single
-   * writes of the same kind (writers.ts), else in a writer of its own.
+   * writes of the same kind (writers.ts), else in a writer of its own. Strings are refused unless
+   * `strings` (writeOne).
    */
-  private gather (key: Uint8Array, value: Uint8Array | undefined, isPut: boolean, options: WriteOptions | null | undefined): Promise<void> {
+  private gather (key: BytesOrString, value: BytesOrString | undefined, isPut: boolean, strings: boolean,
+    options: WriteOptions | null | undefined): Promise<void> {
     try {
       // Checked before anything is queued: a bad argument fails only its own write.
-      checkKey(key)
-      if (isPut) checkValue(value)
+      if (!strings || typeof key !== 'string') checkKey(key)
+      if (isPut && (!strings || typeof value !== 'string')) checkValue(value)
       this.checkWritable(isPut ? 'put' : 'del')
     } catch (err) {
       return Promise.reject(err)
@@ -458,7 +472,9 @@ export class DB {
   }
 
   private newMemTable (): MemTable {
-    return new MemTable(this.icmp, { initialBytes: Math.min(this.options.writeBufferSize + (64 << 10), 64 << 20) })
+    const arena = this.spareArena
+    this.spareArena = undefined
+    return new MemTable(this.icmp, { initialBytes: Math.min(this.options.writeBufferSize + (64 << 10), 64 << 20), arena })
   }
 
   private recordBackgroundError (err: unknown): void {
@@ -809,6 +825,9 @@ export class DB {
       (out === undefined ? 'to no table' : `to table ${describeFiles([out.file])} at level ${out.level}`) +
       ` in ${Math.round(performance.now() - started)} ms`)
     this.imm = undefined
+    // Nothing reads a dropped memtable (gets copy what they find): its arena serves the next one
+    // unless an iterator over it is still open.
+    this.spareArena = imm.takeArena()
     this.bgSignal.notifyAll()
     this.removeObsoleteFiles()
   }

@@ -19,9 +19,18 @@ export type { TableWriteOptions } from './table-output.js'
  * returns its metadata, or undefined if the iterator was empty, in which case no file is left.
  * Before returning, the table is synced and the directory entry made durable (README contract
  * 4), so the caller may name it in a MANIFEST record at once. On failure no file remains and the
- * error is rethrown.
+ * error is rethrown. `iter` is closed either way.
  */
 export function runFlushJob (env: Env, location: string, iter: InternalIterator, fileNumber: number,
+  options: TableWriteOptions): FileMetaData | undefined {
+  try {
+    return writeTable(env, location, iter, fileNumber, options)
+  } finally {
+    iter.close()
+  }
+}
+
+function writeTable (env: Env, location: string, iter: InternalIterator, fileNumber: number,
   options: TableWriteOptions): FileMetaData | undefined {
   iter.seekToFirst()
   if (!iter.valid()) {

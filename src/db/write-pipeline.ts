@@ -6,7 +6,7 @@
 
 import type { Env, WritableFile } from '../env/env.js'
 import { logFileName } from '../dbformat/filename.js'
-import { WRITE_BATCH_HEADER_SIZE, WriteBatch } from '../dbformat/write-batch.js'
+import { WRITE_BATCH_HEADER_SIZE, WriteBatch, type BytesOrString } from '../dbformat/write-batch.js'
 import { LogWriter } from '../log/writer.js'
 import type { MemTable } from '../memtable/memtable.js'
 import type { Signal } from '../util/mutex.js'
@@ -85,9 +85,10 @@ export class WritePipeline {
 
   /**
    * Queues a single put or del: appended to the last queued writer when that one gathers single
-   * writes of the same kind (writers.ts), else in a writer of its own.
+   * writes of the same kind (writers.ts), else in a writer of its own. A string key or value is
+   * written into the batch as its UTF-8 bytes.
    */
-  gather (key: Uint8Array, value: Uint8Array | undefined, sync: boolean): Promise<void> {
+  gather (key: BytesOrString, value: BytesOrString | undefined, sync: boolean): Promise<void> {
     const bgError = this.host.backgroundError()
     if (bgError !== undefined) return Promise.reject(bgError)
     const size = singleWriteSize(key, value)
@@ -101,11 +102,10 @@ export class WritePipeline {
       writer = new GatheredWrites(spare ?? new WriteBatch(WRITE_BATCH_HEADER_SIZE + size), sync)
       this.writers.push(writer)
     }
-    if (value === undefined) writer.batch.del(key)
-    else writer.batch.put(key, value)
-    const done = new Promise<void>((resolve, reject) => { writer.add(resolve, reject) })
+    if (value === undefined) writer.batch.delUtf8(key)
+    else writer.batch.putUtf8(key, value)
     this.startWriting()
-    return done
+    return writer.done
   }
 
   /** Queues a batch (undefined: a request to switch to a new memtable and log, for flush()). */

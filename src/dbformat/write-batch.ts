@@ -18,9 +18,9 @@ export const WRITE_BATCH_HEADER_SIZE = 12
 // Worst-case bytes of a varint32 length prefix.
 const MAX_VARINT32 = 5
 
-/** The most bytes a batch holding one put of `key` and `value` can take. */
-export function singlePutSize (key: Uint8Array, value: Uint8Array): number {
-  return WRITE_BATCH_HEADER_SIZE + 1 + MAX_VARINT32 + key.length + MAX_VARINT32 + value.length
+/** The most bytes a batch holding one put of `key` and `value` can take (strings as their UTF-8). */
+export function singlePutSize (key: BytesOrString, value: BytesOrString): number {
+  return WRITE_BATCH_HEADER_SIZE + 1 + MAX_VARINT32 + maxLength(key) + MAX_VARINT32 + maxLength(value)
 }
 
 // TypedArray.set accepts any array-like, so a string key would silently become zero bytes: every

@@ -270,9 +270,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
       return super.put(key as KDefault, value as VDefault, options as AbstractPutOptions<KDefault, VDefault>)
     }
     try {
-      const k = this.#encodeKey(key)
-      const v = this.#encodeValue(value)
-      return this.engine.put(scratch.first(k, 'key'), scratch.next(v, 'value'), writeOptions(options))
+      return this.engine.writeOne(toData(this.#encodeKey(key), 'key'), toData(this.#encodeValue(value), 'value'), writeOptions(options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -281,7 +279,7 @@ export class ShaleLevel<KDefault = string, VDefault = string> extends AbstractLe
   override del (key: unknown, options?: unknown): Promise<void> {
     if (key == null || !this.#direct(options)) return super.del(key as KDefault, options as AbstractDelOptions<KDefault>)
     try {
-      return this.engine.del(scratch.first(this.#encodeKey(key), 'key'), writeOptions(options))
+      return this.engine.writeOne(toData(this.#encodeKey(key), 'key'), undefined, writeOptions(options))
     } catch (err) {
       return Promise.reject(err)
     }

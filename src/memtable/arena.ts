@@ -34,6 +34,15 @@ export class EntryArena {
     this.valueLength = new Uint32Array(INITIAL_ENTRIES)
   }
 
+  /**
+   * Forgets every entry and keeps the buffers, for a new memtable (MemTable.takeArena says when
+   * nothing can read the old entries any more).
+   */
+  reset (): void {
+    this.used = 0
+    this.count = 0
+  }
+
   /** Copies (userKey + tag, value) in and returns the new entry's index. */
   append (sequence: number, type: number, userKey: Uint8Array, value: Uint8Array): number {
     return this.appendFrom(sequence, type, userKey, 0, userKey.length, value, 0, value.length)

@@ -32,17 +32,33 @@ export interface MemTableOptions {
    * pass a little more than its write buffer size so that it never has to.
    */
   initialBytes?: number
+  /** An arena to reuse (emptied here) instead of a new one: see takeArena. */
+  arena?: EntryArena
 }
 
 export class MemTable {
   readonly comparator: InternalKeyComparator
   private readonly arena: EntryArena
   private readonly index: BTreeIndex
+  /** Iterators created and not yet closed: while any is open, the arena cannot be reused. */
+  private openIterators = 0
 
   constructor (comparator: InternalKeyComparator = new InternalKeyComparator(), options: MemTableOptions = {}) {
     this.comparator = comparator
-    this.arena = new EntryArena(options.initialBytes)
+    if (options.arena !== undefined) options.arena.reset()
+    this.arena = options.arena ?? new EntryArena(options.initialBytes)
     this.index = new BTreeIndex(this.arena, comparator)
+  }
+
+  /**
+   * The arena, for the next memtable to reuse, if no iterator over this one is open; undefined
+   * otherwise. The caller promises that nothing reads this memtable any more (it was flushed and
+   * dropped, and lookups copy what they find before returning): the next memtable overwrites the
+   * bytes. Reusing the arena spares a zeroed allocation of the whole write buffer per memtable,
+   * and the garbage it leaves, which only a full collection of the heap frees.
+   */
+  takeArena (): EntryArena | undefined {
+    return this.openIterators === 0 ? this.arena : undefined
   }
 
   /** Adds one entry. Deletions carry an empty value. (userKey, sequence) must be new. */
@@ -102,7 +118,8 @@ export class MemTable {
    * added; it sees entries added after it was created when it reaches them.
    */
   newIterator (): InternalIterator {
-    return new MemTableIterator(this.arena, this.index.cursor())
+    this.openIterators++
+    return new MemTableIterator(this.arena, this.index.cursor(), () => { this.openIterators-- })
   }
 
   /**
@@ -129,10 +146,12 @@ export class MemTable {
 class MemTableIterator implements InternalIterator {
   private readonly arena: EntryArena
   private readonly cursor: BTreeCursor
+  private onClose: (() => void) | undefined
 
-  constructor (arena: EntryArena, cursor: BTreeCursor) {
+  constructor (arena: EntryArena, cursor: BTreeCursor, onClose: () => void) {
     this.arena = arena
     this.cursor = cursor
+    this.onClose = onClose
   }
 
   valid (): boolean {
@@ -169,5 +188,8 @@ class MemTableIterator implements InternalIterator {
 
   checkError (): void {}
 
-  close (): void {}
+  close (): void {
+    this.onClose?.()
+    this.onClose = undefined
+  }
 }

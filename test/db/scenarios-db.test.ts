@@ -21,7 +21,7 @@ import { NodeEnv } from '../../src/env/node-env.js'
 import { joinPath } from '../../src/env/env.js'
 import { Random } from '../../src/util/random.js'
 import {
-  assertCorruption, assertSameEntries, bytes, DIR, errorMessage, errorOrCauseCode, eventually, Harness, key,
+  assertCorruption, assertSameEntries, bytes, DIR, drain, errorMessage, errorOrCauseCode, eventually, Harness, key,
   maxNextLevelOverlappingBytes, Model, randomKey, randomString, rejection, removeTempDir, scan, str, tempDir,
   type FrozenModel
 } from './helpers.js'
@@ -1322,4 +1322,45 @@ describe('db_test fault scenarios', () => {
       assert.ok(counter.every((c) => c > 0))
     })
   })
+})
+
+describe('memtable arenas reused across flushes', () => {
+  // A flushed memtable's arena serves the next memtable unless an iterator over it is still open
+  // (MemTable.takeArena). Each round overwrites every key and fills more than one write buffer.
+  const value = (i: number, round: number): string => `round ${round} value ${i} `.padEnd(100, '.')
+  const keyOf = (i: number): string => `key${String(i).padStart(5, '0')}`
+
+  for (const backgroundWorkers of [false, true]) {
+    test(`an iterator left open reads its own entries, and every read after reuse finds the newest (backgroundWorkers: ${String(backgroundWorkers)})`, async () => {
+      const env = new MemEnv()
+      const db = await DB.open(DIR, { env, createIfMissing: true, writeBufferSize: 64 << 10, backgroundWorkers })
+      try {
+        const N = 400
+        const writeRound = async (round: number): Promise<void> => {
+          await Promise.all(Array.from({ length: N }, async (_, i) => { await db.put(bytes(keyOf(i)), bytes(value(i, round))) }))
+        }
+        await writeRound(0)
+        const held = db.iterator()
+        for (let round = 1; round <= 6; round++) {
+          await writeRound(round)
+          await db.flush()
+          // A closed iterator frees its memtable's arena for a later memtable.
+          const brief = db.iterator()
+          brief.close()
+        }
+        const seen = drain(held)
+        held.close()
+        assert.equal(seen.length, N, 'the held iterator sees every key once')
+        for (let i = 0; i < N; i++) {
+          assert.equal(str(seen[i]![0]), keyOf(i))
+          assert.equal(str(seen[i]![1]), value(i, 0), `the held iterator reads round 0's value of ${keyOf(i)}`)
+        }
+        for (let i = 0; i < N; i++) assert.equal(str((await db.get(bytes(keyOf(i))))!), value(i, 6), `get ${keyOf(i)}`)
+        await writeRound(7)
+        assert.deepEqual(scan(db).map(([k, v]) => `${str(k)}=${str(v)}`), Array.from({ length: N }, (_, i) => `${keyOf(i)}=${value(i, 7)}`))
+      } finally {
+        await db.close()
+      }
+    })
+  }
 })

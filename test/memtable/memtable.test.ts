@@ -430,3 +430,30 @@ for (const { name, options } of variants) {
     })
   })
 }
+
+describe('MemTable: arena reuse', () => {
+  test('takeArena refuses while an iterator is open; a memtable on the reused arena holds only its own entries', () => {
+    const old = new MemTable(icmp)
+    for (let i = 0; i < 100; i++) old.add(i + 1, ValueType.Value, utf8(`old${String(i).padStart(3, '0')}`), utf8(`value ${i}`))
+    const it = old.newIterator()
+    const other = old.newIterator()
+    it.seekToFirst()
+    assert.equal(old.takeArena(), undefined, 'an open iterator keeps the arena')
+    it.close()
+    it.close() // closing twice counts once
+    assert.equal(old.takeArena(), undefined, 'the second iterator is still open')
+    other.close()
+    const arena = old.takeArena()
+    assert.ok(arena !== undefined, 'with every iterator closed the arena is free')
+
+    const mem = new MemTable(icmp, { arena })
+    assert.equal(mem.size, 0)
+    for (let i = 0; i < 10; i++) mem.add(1000 + i, ValueType.Value, utf8(`new${i}`), utf8(`fresh ${i}`))
+    const seen: string[] = []
+    const scan = mem.newIterator()
+    for (scan.seekToFirst(); scan.valid(); scan.next()) seen.push(`${fromUtf8(parseInternalKey(scan.key()).userKey)}=${fromUtf8(scan.value())}`)
+    scan.close()
+    assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => `new${i}=fresh ${i}`))
+    assert.equal(mem.get(new LookupKey(utf8('old000'), MAX_SEQUENCE)), undefined, 'no entry of the old memtable is visible')
+  })
+})
