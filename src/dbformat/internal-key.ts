@@ -243,6 +243,14 @@ export class InternalFilterPolicy implements FilterPolicy {
   keyMayMatch (key: Uint8Array, filter: Uint8Array): boolean {
     return this.inner.keyMayMatch(extractUserKey(key), filter)
   }
+
+  keyMayMatchAt (key: Uint8Array, keyStart: number, keyEnd: number, filter: Uint8Array, filterStart: number, filterEnd: number): boolean {
+    if (keyEnd - keyStart < TAG_SIZE) throw corruption('corrupted key')
+    const userEnd = keyEnd - TAG_SIZE
+    const inner = this.inner
+    if (inner.keyMayMatchAt !== undefined) return inner.keyMayMatchAt(key, keyStart, userEnd, filter, filterStart, filterEnd)
+    return inner.keyMayMatch(key.subarray(keyStart, userEnd), filter.subarray(filterStart, filterEnd))
+  }
 }
 
 /**

@@ -120,23 +120,27 @@ interface ReadBlockOptions {
  * keep it. Every failure is LEVEL_CORRUPTION naming the file and the block's offset.
  */
 export function readBlock (file: RandomAccessFile, handle: BlockHandle, options: ReadBlockOptions): Uint8Array {
-  const where = { file: options.fileName, offset: handle.offset }
   const total = handle.size + BLOCK_TRAILER_SIZE
   // Bound the read by the file itself: a corrupt handle must not make us allocate gigabytes.
   if (!Number.isSafeInteger(handle.offset) || !Number.isSafeInteger(total) || handle.offset + total > file.size) {
-    throw corruption(`block handle (offset ${handle.offset}, size ${handle.size}) runs past end of file`, where)
+    throw corruption(`block handle (offset ${handle.offset}, size ${handle.size}) runs past end of file`,
+      { file: options.fileName, offset: handle.offset })
   }
   if (file.readInto !== undefined && total <= MAX_SCRATCH) {
     // Into a buffer reused from read to read: decodeBlock returns the block in memory of its own
     // (decompressed, or copied out when stored uncompressed), so nothing keeps the scratch. It
     // saves a fresh buffer per block read, which is most of the garbage a compaction makes.
     if (scratch.length < total) scratch = new Uint8Array(Math.max(total, scratch.length * 2))
-    if (file.readInto(handle.offset, total, scratch, 0) !== total) throw corruption('truncated block read', where)
+    if (file.readInto(handle.offset, total, scratch, 0) !== total) throw truncatedRead(handle, options)
     return decodeBlock(scratch.subarray(0, total), handle, options, true)
   }
   const read = file.read(handle.offset, total)
-  if (read.length !== total) throw corruption('truncated block read', where)
+  if (read.length !== total) throw truncatedRead(handle, options)
   return decodeBlock(read, handle, options, false)
+}
+
+function truncatedRead (handle: BlockHandle, options: ReadBlockOptions): Error {
+  return corruption('truncated block read', { file: options.fileName, offset: handle.offset })
 }
 
 /** Blocks up to this size (with trailer) are read into the reused scratch buffer. */

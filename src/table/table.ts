@@ -67,6 +67,7 @@ export class BlockMiss {
 }
 
 let lastCacheId = 0
+const NO_OPTIONS: TableReadOptions = {}
 
 /** A process-wide unique id for a table's entries in a block cache. */
 function newBlockCacheId (): number {
@@ -98,6 +99,9 @@ export class Table {
   /** The index as arrays, decoded at first use by get() or an iterator (see decodedIndexOrNull). */
   private decodedIndex: DecodedIndex | null | undefined
   private getDepth = 0
+  /** readBlock's options, made once instead of per block read. */
+  private readonly verifyingRead: { verifyChecksums: boolean, fileName: string | undefined }
+  private readonly trustingRead: { verifyChecksums: boolean, fileName: string | undefined }
 
   private constructor (file: RandomAccessFile, fileSize: number, options: TableOpenOptions,
     indexBlock: Block, metaindexHandle: BlockHandle, filter: FilterBlockReader | undefined) {
@@ -113,6 +117,8 @@ export class Table {
     this.cacheId = options.cacheId ?? newBlockCacheId()
     this.dataLimit = fileSize - FOOTER_SIZE
     this.getIndexIterator = indexBlock.newIterator(this.comparator)
+    this.verifyingRead = { verifyChecksums: true, fileName: this.fileName }
+    this.trustingRead = { verifyChecksums: false, fileName: this.fileName }
   }
 
   /**
@@ -170,7 +176,7 @@ export class Table {
    * damaged index or data block, never reporting a damaged entry. The views passed to `handler`
    * are valid only during the call.
    */
-  get (key: Uint8Array, handler: (key: Uint8Array, value: Uint8Array) => void, options: TableReadOptions = {}): void {
+  get (key: Uint8Array, handler: (key: Uint8Array, value: Uint8Array) => void, options: TableReadOptions = NO_OPTIONS): void {
     const outermost = this.getDepth === 0
     const index = outermost ? this.getIndexIterator : this.indexBlock.newIterator(this.comparator)
     this.getDepth++
@@ -287,7 +293,7 @@ export class Table {
   }
 
   private readDataBlock (handle: BlockHandle, verifyChecksums: boolean, readahead: Readahead | undefined): Block {
-    const options = { verifyChecksums, fileName: this.fileName }
+    const options = verifyChecksums ? this.verifyingRead : this.trustingRead
     const raw = readahead?.blockBytes(this.file, handle, this.dataLimit)
     const contents = raw !== undefined ? decodeBlock(raw, handle, options, true) : readBlock(this.file, handle, options)
     return new Block(contents, { fileName: this.fileName, offset: handle.offset })
