@@ -128,10 +128,13 @@ export class InternalKeyComparator implements Comparator {
    * no subarray per call, and callers may order keys by byte prefixes.
    */
   readonly bytewise: boolean
+  /** The Comparator's: the tag's 8 bytes when the user order is the bytewise one. */
+  readonly bytewiseTrailer: number | undefined
 
   constructor (user: Comparator = bytewiseComparator) {
     this.user = user
     this.bytewise = user === bytewiseComparator
+    this.bytewiseTrailer = this.bytewise ? TAG_SIZE : undefined
   }
 
   compare (a: Uint8Array, b: Uint8Array): number {
