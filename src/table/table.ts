@@ -17,6 +17,7 @@ import {
   BLOCK_TRAILER_SIZE, type BlockHandle, decodeBlock, decodeBlockHandleBytes, decodeFooter, FOOTER_SIZE, readBlock
 } from './format.js'
 import { Readahead } from './readahead.js'
+import { takeBlockBuffer } from './block-buffers.js'
 import { TwoLevelIterator } from './two-level-iterator.js'
 
 /** Block cache keys combine the table's cache id and the block's offset. */
@@ -272,7 +273,9 @@ export class Table {
       readahead?.noteCached(handle)
       return cached
     }
-    const block = this.readDataBlock(handle, verifyChecksums, readahead)
+    // Gets (no readahead) decode into reusable memory, which the cache's eviction gives back
+    // (Block.release()); an iterator's blocks get memory of their own.
+    const block = this.readDataBlock(handle, verifyChecksums, readahead, fillCache && readahead === undefined)
     if (fillCache) cache.set(key, block, block.size)
     return block
   }
@@ -292,11 +295,16 @@ export class Table {
     cache.set(blockCacheKey(this.cacheId, handle.offset), block, block.size)
   }
 
-  private readDataBlock (handle: BlockHandle, verifyChecksums: boolean, readahead: Readahead | undefined): Block {
+  private readDataBlock (handle: BlockHandle, verifyChecksums: boolean, readahead: Readahead | undefined, pooled = false): Block {
     const options = verifyChecksums ? this.verifyingRead : this.trustingRead
+    const location = { fileName: this.fileName, offset: handle.offset }
     const raw = readahead?.blockBytes(this.file, handle, this.dataLimit)
-    const contents = raw !== undefined ? decodeBlock(raw, handle, options, true) : readBlock(this.file, handle, options)
-    return new Block(contents, { fileName: this.fileName, offset: handle.offset })
+    if (raw !== undefined) return new Block(decodeBlock(raw, handle, options, true), location)
+    if (!pooled) return new Block(readBlock(this.file, handle, options), location)
+    let output: Uint8Array | undefined
+    const contents = readBlock(this.file, handle, options, (length) => (output = takeBlockBuffer(length)))
+    // Only memory takeBlockBuffer() made may go back to it (a block stored uncompressed has other).
+    return contents === output ? Block.pooled(contents, location) : new Block(contents, location)
   }
 }
 

@@ -236,9 +236,11 @@ export function snappyUncompressedLength (input: Uint8Array): number {
 
 /**
  * Decompresses raw Snappy. Throws LEVEL_CORRUPTION on malformed input, and if the header claims
- * more than `maxLength` bytes (callers pass a bound derived from the compressed size).
+ * more than `maxLength` bytes (callers pass a bound derived from the compressed size). With
+ * `output`, the result is written into the array it returns for the header's length (exactly
+ * that long) instead of a new one.
  */
-export function snappyUncompress (input: Uint8Array, maxLength = Infinity): Uint8Array {
+export function snappyUncompress (input: Uint8Array, maxLength = Infinity, output?: (length: number) => Uint8Array): Uint8Array {
   const cursor = new Cursor(input)
   const length = cursor.varint32()
   let ip = cursor.pos
@@ -251,8 +253,8 @@ export function snappyUncompress (input: Uint8Array, maxLength = Infinity): Uint
   if (length > Math.ceil((inEnd - ip) * 64 / 3)) {
     throw corruption(`snappy: uncompressed length ${length} impossible for ${inEnd - ip} input bytes`, { offset: 0 })
   }
-  const out = new Uint8Array(length)
-  const outView = new DataView(out.buffer)
+  const out = output !== undefined ? output(length) : new Uint8Array(length)
+  const outView = new DataView(out.buffer, out.byteOffset, length)
   if (input.buffer !== inViewBuffer) {
     inViewBuffer = input.buffer
     inView = new DataView(input.buffer)
