@@ -112,7 +112,8 @@ export class DB {
     this.tableOptions = tableWriteOptions(options)
     this.jobs = options.backgroundWorkers ? platform.workerJobs : inlineJobs
     this.blockReader = platform.readWorkers(env, options.readWorkers)
-    this.blockCache = new LruCache<BlockCacheKey, Block>(options.cacheSize)
+    // A block leaving the cache may give its memory back for the next block read (Block.release()).
+    this.blockCache = new LruCache<BlockCacheKey, Block>(options.cacheSize, { onEvict: (_key, block) => { block.release() } })
     this.tableCache = new TableCache(env, location, {
       icmp: this.icmp,
       filterPolicy: options.bloomBitsPerKey > 0 ? new InternalFilterPolicy(new BloomFilterPolicy(options.bloomBitsPerKey)) : undefined,

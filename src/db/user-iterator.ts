@@ -175,7 +175,7 @@ export class UserIterator implements DBIteratorHandle {
       case UNPOSITIONED: this.seekToRange(); break
       case AFTER_RETURNED: if (this.reverse) it.prev(); else it.next(); break
     }
-    if (!it.valid() || this.beyondFarBound(it.key())) {
+    if (!it.valid() || this.beyondFarBound(it)) {
       this.state = ENDED
       return undefined
     }
@@ -216,14 +216,15 @@ export class UserIterator implements DBIteratorHandle {
   }
 
   /** True when key lies past the bound the iterator is moving towards. */
-  private beyondFarBound (key: Uint8Array): boolean {
+  // The key is asked for only when there is a bound to compare it with: key() makes a view.
+  private beyondFarBound (it: DBIterator): boolean {
     if (this.reverse) {
       if (this.lower === undefined) return false
-      const c = this.cmp.compare(key, this.lower)
+      const c = this.cmp.compare(it.key(), this.lower)
       return this.lowerInclusive ? c < 0 : c <= 0
     }
     if (this.upper === undefined) return false
-    const c = this.cmp.compare(key, this.upper)
+    const c = this.cmp.compare(it.key(), this.upper)
     return this.upperInclusive ? c > 0 : c >= 0
   }
 

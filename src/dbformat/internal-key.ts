@@ -128,10 +128,13 @@ export class InternalKeyComparator implements Comparator {
    * no subarray per call, and callers may order keys by byte prefixes.
    */
   readonly bytewise: boolean
+  /** The Comparator's: the tag's 8 bytes when the user order is the bytewise one. */
+  readonly bytewiseTrailer: number | undefined
 
   constructor (user: Comparator = bytewiseComparator) {
     this.user = user
     this.bytewise = user === bytewiseComparator
+    this.bytewiseTrailer = this.bytewise ? TAG_SIZE : undefined
   }
 
   compare (a: Uint8Array, b: Uint8Array): number {
@@ -242,6 +245,14 @@ export class InternalFilterPolicy implements FilterPolicy {
 
   keyMayMatch (key: Uint8Array, filter: Uint8Array): boolean {
     return this.inner.keyMayMatch(extractUserKey(key), filter)
+  }
+
+  keyMayMatchAt (key: Uint8Array, keyStart: number, keyEnd: number, filter: Uint8Array, filterStart: number, filterEnd: number): boolean {
+    if (keyEnd - keyStart < TAG_SIZE) throw corruption('corrupted key')
+    const userEnd = keyEnd - TAG_SIZE
+    const inner = this.inner
+    if (inner.keyMayMatchAt !== undefined) return inner.keyMayMatchAt(key, keyStart, userEnd, filter, filterStart, filterEnd)
+    return inner.keyMayMatch(key.subarray(keyStart, userEnd), filter.subarray(filterStart, filterEnd))
   }
 }
 

@@ -10,12 +10,9 @@
 
 import type { BytesOrString } from '../dbformat/write-batch.js'
 import { ShaleError } from '../util/errors.js'
-import { maxUtf8Length, writeUtf8 } from '../util/utf8.js'
+import { maxUtf8Length, readUtf8, writeUtf8 } from '../util/utf8.js'
 
 const textEncoder = new TextEncoder()
-// Not fatal: bytes that are not UTF-8 (a value written as 'view', read as 'utf8') decode with
-// U+FFFD replacements, as classic-level does.
-const textDecoder = new TextDecoder()
 
 /**
  * The bytes of an encoded key or value. A Buffer is a Uint8Array and passes through as it is.
@@ -86,7 +83,9 @@ export function boundToBytes (data: unknown, name: string): Uint8Array {
 export type Decoder = (bytes: Uint8Array) => string | Uint8Array
 
 // An iterator over the engine hands out keys and values already decoded (TextIteratorOptions).
-const decodeUtf8: Decoder = (data) => typeof data === 'string' ? data : textDecoder.decode(data)
+// Bytes that are not UTF-8 (a value written as 'view', read as 'utf8') decode with U+FFFD
+// replacements, as classic-level does (util/utf8.ts).
+const decodeUtf8: Decoder = (data) => typeof data === 'string' ? data : readUtf8(data, 0, data.length)
 // Node's Buffer, where the runtime has one (Node, Bun, Deno), looked up on globalThis so that a
 // browser build names no Node global. A browser has none: there 'buffer' is not declared native
 // (NATIVE_FORMATS), and abstract-level's own transcoder makes its Buffers from 'view' output.

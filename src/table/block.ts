@@ -11,6 +11,7 @@ import { Cursor, decodeFixed32 } from '../util/coding.js'
 import type { Comparator } from '../util/comparator.js'
 import { corruption, type ShaleError } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
+import { freeBlockBuffer } from './block-buffers.js'
 
 const EMPTY = new Uint8Array(0)
 /** Stands for "no run recorded yet"; never written to. */
@@ -29,6 +30,17 @@ export class Block {
   readonly restartOffset: number
   readonly numRestarts: number
   readonly location: BlockLocation
+  /** Whether `data` is memory from takeBlockBuffer(), to go back to it (release()). */
+  private pooled = false
+  /** Set once an iterator is made over the block: its views may outlive the block's time in a cache. */
+  private iterated = false
+
+  /** A block over memory from takeBlockBuffer() (block-buffers.ts). */
+  static pooled (contents: Uint8Array, location: BlockLocation): Block {
+    const block = new Block(contents, location)
+    block.pooled = true
+    return block
+  }
 
   /** Throws LEVEL_CORRUPTION if the restart array cannot fit in the block. */
   constructor (contents: Uint8Array, location: BlockLocation = {}) {
@@ -50,13 +62,26 @@ export class Block {
     this.restartOffset = contents.length - (1 + numRestarts) * 4
   }
 
-  /** Bytes held, for cache charging. */
+  /** Bytes held, for cache charging: the whole buffer for pooled memory, which has some slack. */
   get size (): number {
-    return this.data.length
+    return this.pooled ? this.data.buffer.byteLength : this.data.length
   }
 
   newIterator (comparator: Comparator): BlockIterator {
+    this.iterated = true
     return new BlockIterator(this, comparator)
+  }
+
+  /**
+   * Called when the block leaves the block cache. Its memory goes back for reuse when it came
+   * from takeBlockBuffer() and no iterator was ever made over it: only gets read it, and a get
+   * is done with a block when it returns. A get's reused iterator (BlockIterator.retarget) keeps
+   * pointing at its last block, but reads it only after retargeting to another.
+   */
+  release (): void {
+    if (!this.pooled || this.iterated) return
+    this.pooled = false
+    freeBlockBuffer(this.data.buffer as ArrayBuffer)
   }
 }
 

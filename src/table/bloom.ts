@@ -63,23 +63,28 @@ export class BloomFilterPolicy implements FilterPolicy {
   keyMayMatch (key: Uint8Array, filter: Uint8Array): boolean {
     return bloomMayContain(filter, hash(key, BLOOM_SEED))
   }
+
+  keyMayMatchAt (key: Uint8Array, keyStart: number, keyEnd: number, filter: Uint8Array, filterStart: number, filterEnd: number): boolean {
+    return bloomMayContain(filter, hash(key, BLOOM_SEED, keyStart, keyEnd), filterStart, filterEnd)
+  }
 }
 
 /**
- * Probes `filter` for a key whose bloom hash is `h`. Exposed so that a wrapping policy that hashes
- * only part of a key (the user key inside an internal key) can reuse the probe sequence.
+ * Probes the filter filter[start, end) for a key whose bloom hash is `h`. Exposed so that a
+ * wrapping policy that hashes only part of a key (the user key inside an internal key) can reuse
+ * the probe sequence.
  */
-export function bloomMayContain (filter: Uint8Array, h: number): boolean {
-  const len = filter.length
+export function bloomMayContain (filter: Uint8Array, h: number, start = 0, end = filter.length): boolean {
+  const len = end - start
   if (len < 2) return false
-  const k = filter[len - 1]!
+  const k = filter[end - 1]!
   // k > 30 is reserved for other encodings: answer "may match" rather than guess.
   if (k > 30) return true
   const bits = (len - 1) * 8
   const delta = ((h >>> 17) | (h << 15)) >>> 0
   for (let j = 0; j < k; j++) {
     const bit = bitOf(h, bits)
-    if ((filter[bit >>> 3]! & (1 << (bit & 7))) === 0) return false
+    if ((filter[start + (bit >>> 3)]! & (1 << (bit & 7))) === 0) return false
     h = (h + delta) >>> 0
   }
   return true

@@ -107,7 +107,9 @@ export class FilterBlockReader {
     const limit = decodeFixed32(this.data, entry + 4)
     if (start === limit) return false
     if (start < limit && limit <= this.arrayOffset) {
-      return this.policy.keyMayMatch(key, this.data.subarray(start, limit))
+      const policy = this.policy
+      if (policy.keyMayMatchAt !== undefined) return policy.keyMayMatchAt(key, 0, key.length, this.data, start, limit)
+      return policy.keyMayMatch(key, this.data.subarray(start, limit))
     }
     return true
   }

@@ -14,4 +14,11 @@ export interface FilterPolicy {
   createFilterFromRanges?: ((data: Uint8Array, starts: readonly number[], end: number, trim: number) => Uint8Array) | undefined
   /** False only if `key` was certainly not among the keys `filter` was built from. */
   keyMayMatch (key: Uint8Array, filter: Uint8Array): boolean
+  /**
+   * Optional, keyMayMatch for the key key[keyStart, keyEnd) and the filter
+   * filter[filterStart, filterEnd): a table get probes with ranges of its lookup key and of the
+   * filter block, and this spares the two views per probe.
+   */
+  keyMayMatchAt?: ((key: Uint8Array, keyStart: number, keyEnd: number,
+    filter: Uint8Array, filterStart: number, filterEnd: number) => boolean) | undefined
 }

@@ -117,26 +117,32 @@ interface ReadBlockOptions {
 /**
  * Reads the block at `handle` with its trailer, checks the checksum (when asked) and returns the
  * uncompressed contents. The result may be a view into a buffer owned by this call; callers may
- * keep it. Every failure is LEVEL_CORRUPTION naming the file and the block's offset.
+ * keep it. Every failure is LEVEL_CORRUPTION naming the file and the block's offset. `output`, if
+ * given, supplies the memory a compressed block is decompressed into (see decodeBlock).
  */
-export function readBlock (file: RandomAccessFile, handle: BlockHandle, options: ReadBlockOptions): Uint8Array {
-  const where = { file: options.fileName, offset: handle.offset }
+export function readBlock (file: RandomAccessFile, handle: BlockHandle, options: ReadBlockOptions,
+  output?: (length: number) => Uint8Array): Uint8Array {
   const total = handle.size + BLOCK_TRAILER_SIZE
   // Bound the read by the file itself: a corrupt handle must not make us allocate gigabytes.
   if (!Number.isSafeInteger(handle.offset) || !Number.isSafeInteger(total) || handle.offset + total > file.size) {
-    throw corruption(`block handle (offset ${handle.offset}, size ${handle.size}) runs past end of file`, where)
+    throw corruption(`block handle (offset ${handle.offset}, size ${handle.size}) runs past end of file`,
+      { file: options.fileName, offset: handle.offset })
   }
   if (file.readInto !== undefined && total <= MAX_SCRATCH) {
     // Into a buffer reused from read to read: decodeBlock returns the block in memory of its own
     // (decompressed, or copied out when stored uncompressed), so nothing keeps the scratch. It
     // saves a fresh buffer per block read, which is most of the garbage a compaction makes.
     if (scratch.length < total) scratch = new Uint8Array(Math.max(total, scratch.length * 2))
-    if (file.readInto(handle.offset, total, scratch, 0) !== total) throw corruption('truncated block read', where)
-    return decodeBlock(scratch.subarray(0, total), handle, options, true)
+    if (file.readInto(handle.offset, total, scratch, 0) !== total) throw truncatedRead(handle, options)
+    return decodeBlock(scratch.subarray(0, total), handle, options, true, output)
   }
   const read = file.read(handle.offset, total)
-  if (read.length !== total) throw corruption('truncated block read', where)
-  return decodeBlock(read, handle, options, false)
+  if (read.length !== total) throw truncatedRead(handle, options)
+  return decodeBlock(read, handle, options, false, output)
+}
+
+function truncatedRead (handle: BlockHandle, options: ReadBlockOptions): Error {
+  return corruption('truncated block read', { file: options.fileName, offset: handle.offset })
 }
 
 /** Blocks up to this size (with trailer) are read into the reused scratch buffer. */
@@ -147,9 +153,11 @@ let scratch = new Uint8Array(8192)
  * Checks the checksum of a block read with its trailer (`raw`: exactly handle.size + 5 bytes)
  * when asked, and returns its uncompressed contents. With `shared` (raw is a view of a larger
  * buffer read for several blocks), an uncompressed block is copied, so that keeping it (in the
- * block cache) does not keep the whole buffer.
+ * block cache) does not keep the whole buffer. A compressed block is decompressed into the array
+ * `output` returns for its length, when given, else into a new one.
  */
-export function decodeBlock (raw: Uint8Array, handle: BlockHandle, options: ReadBlockOptions, shared: boolean): Uint8Array {
+export function decodeBlock (raw: Uint8Array, handle: BlockHandle, options: ReadBlockOptions, shared: boolean,
+  output?: (length: number) => Uint8Array): Uint8Array {
   // A Node Buffer's subarray() is several times slower than a Uint8Array's, and readers take
   // many views of a block: view the same memory as a plain Uint8Array.
   const buf = Object.getPrototypeOf(raw) === Uint8Array.prototype ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.length)
@@ -167,7 +175,7 @@ export function decodeBlock (raw: Uint8Array, handle: BlockHandle, options: Read
       return shared ? stored.slice() : stored
     case SNAPPY_COMPRESSION:
       try {
-        return snappyUncompress(stored, stored.length * SNAPPY_MAX_EXPANSION)
+        return snappyUncompress(stored, stored.length * SNAPPY_MAX_EXPANSION, output)
       } catch (err) {
         // Whatever the decoder disliked, the stored bytes are what is wrong.
         throw corruption('corrupted compressed block contents', { file: options.fileName, offset: handle.offset, cause: err })

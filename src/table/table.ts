@@ -17,6 +17,7 @@ import {
   BLOCK_TRAILER_SIZE, type BlockHandle, decodeBlock, decodeBlockHandleBytes, decodeFooter, FOOTER_SIZE, readBlock
 } from './format.js'
 import { Readahead } from './readahead.js'
+import { takeBlockBuffer } from './block-buffers.js'
 import { TwoLevelIterator } from './two-level-iterator.js'
 
 /** Block cache keys combine the table's cache id and the block's offset. */
@@ -67,6 +68,7 @@ export class BlockMiss {
 }
 
 let lastCacheId = 0
+const NO_OPTIONS: TableReadOptions = {}
 
 /** A process-wide unique id for a table's entries in a block cache. */
 function newBlockCacheId (): number {
@@ -98,6 +100,9 @@ export class Table {
   /** The index as arrays, decoded at first use by get() or an iterator (see decodedIndexOrNull). */
   private decodedIndex: DecodedIndex | null | undefined
   private getDepth = 0
+  /** readBlock's options, made once instead of per block read. */
+  private readonly verifyingRead: { verifyChecksums: boolean, fileName: string | undefined }
+  private readonly trustingRead: { verifyChecksums: boolean, fileName: string | undefined }
 
   private constructor (file: RandomAccessFile, fileSize: number, options: TableOpenOptions,
     indexBlock: Block, metaindexHandle: BlockHandle, filter: FilterBlockReader | undefined) {
@@ -113,6 +118,8 @@ export class Table {
     this.cacheId = options.cacheId ?? newBlockCacheId()
     this.dataLimit = fileSize - FOOTER_SIZE
     this.getIndexIterator = indexBlock.newIterator(this.comparator)
+    this.verifyingRead = { verifyChecksums: true, fileName: this.fileName }
+    this.trustingRead = { verifyChecksums: false, fileName: this.fileName }
   }
 
   /**
@@ -170,7 +177,7 @@ export class Table {
    * damaged index or data block, never reporting a damaged entry. The views passed to `handler`
    * are valid only during the call.
    */
-  get (key: Uint8Array, handler: (key: Uint8Array, value: Uint8Array) => void, options: TableReadOptions = {}): void {
+  get (key: Uint8Array, handler: (key: Uint8Array, value: Uint8Array) => void, options: TableReadOptions = NO_OPTIONS): void {
     const outermost = this.getDepth === 0
     const index = outermost ? this.getIndexIterator : this.indexBlock.newIterator(this.comparator)
     this.getDepth++
@@ -266,7 +273,9 @@ export class Table {
       readahead?.noteCached(handle)
       return cached
     }
-    const block = this.readDataBlock(handle, verifyChecksums, readahead)
+    // Gets (no readahead) decode into reusable memory, which the cache's eviction gives back
+    // (Block.release()); an iterator's blocks get memory of their own.
+    const block = this.readDataBlock(handle, verifyChecksums, readahead, fillCache && readahead === undefined)
     if (fillCache) cache.set(key, block, block.size)
     return block
   }
@@ -286,11 +295,16 @@ export class Table {
     cache.set(blockCacheKey(this.cacheId, handle.offset), block, block.size)
   }
 
-  private readDataBlock (handle: BlockHandle, verifyChecksums: boolean, readahead: Readahead | undefined): Block {
-    const options = { verifyChecksums, fileName: this.fileName }
+  private readDataBlock (handle: BlockHandle, verifyChecksums: boolean, readahead: Readahead | undefined, pooled = false): Block {
+    const options = verifyChecksums ? this.verifyingRead : this.trustingRead
+    const location = { fileName: this.fileName, offset: handle.offset }
     const raw = readahead?.blockBytes(this.file, handle, this.dataLimit)
-    const contents = raw !== undefined ? decodeBlock(raw, handle, options, true) : readBlock(this.file, handle, options)
-    return new Block(contents, { fileName: this.fileName, offset: handle.offset })
+    if (raw !== undefined) return new Block(decodeBlock(raw, handle, options, true), location)
+    if (!pooled) return new Block(readBlock(this.file, handle, options), location)
+    let output: Uint8Array | undefined
+    const contents = readBlock(this.file, handle, options, (length) => (output = takeBlockBuffer(length)))
+    // Only memory takeBlockBuffer() made may go back to it (a block stored uncompressed has other).
+    return contents === output ? Block.pooled(contents, location) : new Block(contents, location)
   }
 }
 

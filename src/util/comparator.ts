@@ -15,6 +15,13 @@ export interface Comparator {
    */
   compareAt?: (a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number) => number
   /**
+   * Optional: set when keys are ordered first by their bytes without the last `bytewiseTrailer`
+   * bytes, compared bytewise, and only then by the rest (an internal key's tag over the bytewise
+   * order: 8; the bytewise order itself: 0). Searches may then decide a comparison from a few
+   * bytes of each key.
+   */
+  readonly bytewiseTrailer?: number | undefined
+  /**
    * A short key k with start <= k < limit (when start < limit), used for index entries between
    * blocks. Returning `start` itself is always correct.
    */
@@ -28,6 +35,7 @@ export const bytewiseComparator: Comparator = {
   compare: compareBytes,
 
   compareAt: compareBytesAt,
+  bytewiseTrailer: 0,
 
   findShortestSeparator (start, limit) {
     const minLen = Math.min(start.length, limit.length)

@@ -236,9 +236,11 @@ export function snappyUncompressedLength (input: Uint8Array): number {
 
 /**
  * Decompresses raw Snappy. Throws LEVEL_CORRUPTION on malformed input, and if the header claims
- * more than `maxLength` bytes (callers pass a bound derived from the compressed size).
+ * more than `maxLength` bytes (callers pass a bound derived from the compressed size). With
+ * `output`, the result is written into the array it returns for the header's length (exactly
+ * that long) instead of a new one.
  */
-export function snappyUncompress (input: Uint8Array, maxLength = Infinity): Uint8Array {
+export function snappyUncompress (input: Uint8Array, maxLength = Infinity, output?: (length: number) => Uint8Array): Uint8Array {
   const cursor = new Cursor(input)
   const length = cursor.varint32()
   let ip = cursor.pos
@@ -251,9 +253,14 @@ export function snappyUncompress (input: Uint8Array, maxLength = Infinity): Uint
   if (length > Math.ceil((inEnd - ip) * 64 / 3)) {
     throw corruption(`snappy: uncompressed length ${length} impossible for ${inEnd - ip} input bytes`, { offset: 0 })
   }
-  const out = new Uint8Array(length)
-  const outView = new DataView(out.buffer)
-  const inView = new DataView(input.buffer, input.byteOffset, input.byteLength)
+  const out = output !== undefined ? output(length) : new Uint8Array(length)
+  const outView = new DataView(out.buffer, out.byteOffset, length)
+  if (input.buffer !== inViewBuffer) {
+    inViewBuffer = input.buffer
+    inView = new DataView(input.buffer)
+  }
+  const view = inView
+  const base = input.byteOffset
   let op = 0
 
   while (ip < inEnd) {
@@ -276,7 +283,8 @@ export function snappyUncompress (input: Uint8Array, maxLength = Infinity): Uint
       if (len > length - op) throw corruption('snappy: output longer than its header says', { offset: tagPos })
       if (len <= WORD_COPY_MAX) {
         let i = 0
-        for (const stop = len - 3; i < stop; i += 4) outView.setInt32(op + i, inView.getInt32(ip + i, true), true)
+        const from = base + ip
+        for (const stop = len - 3; i < stop; i += 4) outView.setInt32(op + i, view.getInt32(from + i, true), true)
         for (; i < len; i++) out[op + i] = input[ip + i]!
       } else {
         out.set(input.subarray(ip, ip + len), op)
@@ -322,3 +330,8 @@ export function snappyUncompress (input: Uint8Array, maxLength = Infinity): Uint
   if (op !== length) throw corruption(`snappy: output is ${op} bytes, header says ${length}`, { offset: inEnd })
   return out
 }
+
+// The DataView of the last input's buffer: table blocks are read into one reused buffer
+// (table/format.ts), so most calls make none.
+let inViewBuffer: ArrayBufferLike | undefined
+let inView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0))

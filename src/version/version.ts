@@ -4,7 +4,7 @@
 // they started with, so the files they read stay named by a live Version, and therefore on disk,
 // however many newer Versions have been installed since (doc/version.md).
 
-import { type InternalKeyComparator, type LookupKey, MAX_SEQUENCE, makeInternalKey, parseInternalKey,
+import { type InternalKeyComparator, type LookupKey, MAX_SEQUENCE, makeInternalKey, parseInternalKey, TAG_SIZE,
   ValueType, VALUE_TYPE_FOR_SEEK, escapeBytes, extractUserKey, internalKeyToString } from '../dbformat/internal-key.js'
 import { tableFileName } from '../dbformat/filename.js'
 import { DELETED } from '../memtable/memtable.js'
@@ -19,6 +19,13 @@ import type { TableCache, TableCacheReadOptions } from './table-cache.js'
 import { type FileMetaData, NUM_LEVELS } from './version-edit.js'
 
 export { findFile } from './level-iterator.js'
+
+/** Where the user key of a file's bound (an internal key) ends; throws on a key shorter than a tag. */
+function userKeyEnd (ikey: Uint8Array): number {
+  const n = ikey.length - TAG_SIZE
+  if (n < 0) throw corruption('corrupted key')
+  return n
+}
 
 /** A table file in a Version. The same object is shared by every Version that holds the file. */
 export interface VersionFile extends FileMetaData {
@@ -153,8 +160,8 @@ export class Version {
    */
   get (key: LookupKey, stats: GetStats, options: TableCacheReadOptions = {}): Uint8Array | typeof DELETED | undefined {
     const ikey = key.internalKey()
-    const userKey = key.userKey()
-    const ucmp = this.ctx.icmp.user
+    const userEnd = ikey.length - TAG_SIZE
+    const icmp = this.ctx.icmp
     const readOptions = { fillCache: options.fillCache ?? true, cachedOnly: options.cachedOnly ?? false }
     stats.seekFile = undefined
     stats.seekFileLevel = -1
@@ -164,15 +171,15 @@ export class Version {
     let state = Lookup.NotFound as Lookup
     let value: Uint8Array | undefined
 
+    // The found key is compared and its type read in place: no parsed key, no view of it.
     const handler = (foundKey: Uint8Array, foundValue: Uint8Array): void => {
-      let parsed
-      try {
-        parsed = parseInternalKey(foundKey)
-      } catch {
-        throw corruption(`corrupted key for '${escapeBytes(userKey)}'`, { file: tableFileName(this.ctx.location, lastRead?.number ?? 0) })
+      const n = foundKey.length - TAG_SIZE
+      const type = n >= 0 ? foundKey[n]! : -1
+      if (type !== ValueType.Value && type !== ValueType.Deletion) {
+        throw corruption(`corrupted key for '${escapeBytes(key.userKey())}'`, { file: tableFileName(this.ctx.location, lastRead?.number ?? 0) })
       }
-      if (ucmp.compare(parsed.userKey, userKey) !== 0) return
-      if (parsed.type === ValueType.Value) {
+      if (icmp.compareUserAt(foundKey, 0, n, ikey, 0, userEnd) !== 0) return
+      if (type === ValueType.Value) {
         state = Lookup.Found
         // A copy the caller owns (from the shared pool: doc/performance.md, "Read path").
         value = copyBytes(foundValue)
@@ -181,7 +188,7 @@ export class Version {
       }
     }
 
-    this.forEachOverlapping(userKey, ikey, (f, level) => {
+    this.forEachOverlapping(ikey, (f, level) => {
       if (lastRead !== undefined && stats.seekFile === undefined) {
         // A second file is being read for this key: charge the first one.
         stats.seekFile = lastRead
@@ -219,15 +226,14 @@ export class Version {
    * is charged a seek as get() would have. Returns true if a compaction should be scheduled.
    */
   recordReadSample (internalKey: Uint8Array): boolean {
-    let userKey: Uint8Array
     try {
-      userKey = parseInternalKey(internalKey).userKey
+      parseInternalKey(internalKey)
     } catch {
       return false
     }
     const stats: GetStats = { seekFile: undefined, seekFileLevel: -1 }
     let matches = 0
-    this.forEachOverlapping(userKey, internalKey, (file, level) => {
+    this.forEachOverlapping(internalKey, (file, level) => {
       if (++matches === 1) {
         stats.seekFile = file
         stats.seekFileLevel = level
@@ -337,13 +343,17 @@ export class Version {
    * level-0 files whose range holds it, newest (highest number) first, then the one candidate of
    * each deeper level. Stops when `visit` returns false.
    */
-  private forEachOverlapping (userKey: Uint8Array, ikey: Uint8Array, visit: (f: VersionFile, level: number) => boolean): void {
-    const ucmp = this.ctx.icmp.user
+  private forEachOverlapping (ikey: Uint8Array, visit: (f: VersionFile, level: number) => boolean): void {
+    // User keys are compared in place (compareUserAt), without a view of each key.
+    const icmp = this.ctx.icmp
+    const userEnd = ikey.length - TAG_SIZE
     const files0 = this.files[0]!
     if (files0.length > 0) {
       const level0: VersionFile[] = []
       for (const f of files0) {
-        if (ucmp.compare(userKey, extractUserKey(f.smallest)) >= 0 && ucmp.compare(userKey, extractUserKey(f.largest)) <= 0) {
+        const s = f.smallest
+        const l = f.largest
+        if (icmp.compareUserAt(ikey, 0, userEnd, s, 0, userKeyEnd(s)) >= 0 && icmp.compareUserAt(ikey, 0, userEnd, l, 0, userKeyEnd(l)) <= 0) {
           level0.push(f)
         }
       }
@@ -353,11 +363,11 @@ export class Version {
     for (let level = 1; level < NUM_LEVELS; level++) {
       const files = this.files[level]!
       if (files.length === 0) continue
-      const index = findFile(this.ctx.icmp, files, ikey)
+      const index = findFile(icmp, files, ikey)
       if (index >= files.length) continue
       const f = files[index]!
       // The first file whose largest key is >= ikey may still start after the user key.
-      if (ucmp.compare(userKey, extractUserKey(f.smallest)) < 0) continue
+      if (icmp.compareUserAt(ikey, 0, userEnd, f.smallest, 0, userKeyEnd(f.smallest)) < 0) continue
       if (!visit(f, level)) return
     }
   }

@@ -250,6 +250,16 @@ describe('InternalFilterPolicy', () => {
     assert.equal(policy.keyMayMatch(new LookupKey(utf8('foo'), 1000).internalKey(), filter), true)
     assert.equal(policy.keyMayMatch(ik('k2', 9), filter), false)
     assert.deepEqual(probes, [toHex(utf8('foo')), toHex(utf8('k2'))])
+    // Ranges of a key and of a larger buffer holding the filter probe the same user keys.
+    const framed = new Uint8Array(filter.length + 7)
+    framed.set(filter, 3)
+    const key = new Uint8Array(2 + 11 + 4)
+    key.set(ik('foo', 7), 2)
+    assert.equal(policy.keyMayMatchAt(key, 2, 13, framed, 3, 3 + filter.length), true)
+    key.set(ik('fop', 7), 2)
+    assert.equal(policy.keyMayMatchAt(key, 2, 13, framed, 3, 3 + filter.length), false)
+    assert.deepEqual(probes.slice(2), [toHex(utf8('foo')), toHex(utf8('fop'))])
+    assert.throws(() => policy.keyMayMatchAt(key, 2, 9, framed, 3, 3 + filter.length), /corrupted key/)
   })
 })
 
@@ -269,6 +279,30 @@ describe('InternalFilterPolicy over a bloom filter', () => {
     const filter = fromRanges(Uint8Array.from(parts), starts, parts.length, 0)
     assert.equal(toHex(filter), toHex(bloom.createFilter(keys.map((k) => k.subarray(0, k.length - 8)))))
     assert.equal(toHex(filter), toHex(policy.createFilter(keys)))
+  })
+
+  test('probes with ranges answer as probes with views, present and absent keys alike', () => {
+    const bloom = new BloomFilterPolicy(10)
+    const policy = new InternalFilterPolicy(bloom)
+    const users = Array.from({ length: 200 }, (_, i) => utf8(`key${i}`))
+    const filter = policy.createFilter(users.map((u, i) => ik(new TextDecoder().decode(u), i + 1)))
+    const framed = new Uint8Array(filter.length + 10)
+    framed.set(filter, 5)
+    let present = 0
+    let absent = 0
+    for (let i = 0; i < 400; i++) {
+      const probe = ik(`key${i}`, 1000)
+      const keyed = new Uint8Array(probe.length + 4)
+      keyed.set(probe, 1)
+      const expected = policy.keyMayMatch(probe, filter)
+      assert.equal(policy.keyMayMatchAt(keyed, 1, 1 + probe.length, framed, 5, 5 + filter.length), expected, `key${i}`)
+      assert.equal(bloom.keyMayMatchAt(keyed, 1, 1 + probe.length - 8, framed, 5, 5 + filter.length), expected, `key${i}`)
+      if (i < 200) assert.equal(expected, true)
+      if (expected) present++
+      else absent++
+    }
+    // Most of the 200 keys never added are turned away, so both answers were exercised.
+    assert.ok(present >= 200 && absent > 150, `present ${present}, absent ${absent}`)
   })
 
   test('an inner policy without ranges leaves the wrapper without them', () => {

@@ -8,6 +8,7 @@ import { bytewiseComparator, type Comparator } from '../../src/util/comparator.j
 import { Block } from '../../src/table/block.js'
 import { BlockBuilder } from '../../src/table/block-builder.js'
 import { DecodedIndex, DecodedIndexIterator } from '../../src/table/decoded-index.js'
+import { InternalKeyComparator, makeInternalKey, ValueType } from '../../src/dbformat/internal-key.js'
 import { decodeBlockHandleBytes, decodeFooter, FOOTER_SIZE, readBlock } from '../../src/table/format.js'
 import { buildTableBytes, hex, lowerBound, MemoryRandomAccessFile, reverseBytewiseComparator, Rng, sortedUnique } from './helpers.js'
 
@@ -78,6 +79,49 @@ for (const [name, cmp] of [['bytewise', bytewiseComparator], ['reverse (no compa
     })
   })
 }
+
+describe('DecodedIndex.find with abbreviated keys (comparators with bytewiseTrailer)', () => {
+  // Keys that share a long prefix and differ in a few bytes drawn from 0x00, 0x01, 'a', 0xff,
+  // some ending inside the four abbreviated bytes: equal abbreviations (zero padding against real
+  // zero bytes) must fall back to comparing the keys.
+  const PREFIX = utf8('0000000000')
+  const ALPHABET = [0x00, 0x01, 0x61, 0xff]
+  function suffixKey (rng: Rng, prefixLength: number): Uint8Array {
+    const n = rng.uniform(7)
+    const key = new Uint8Array(prefixLength + n)
+    key.set(PREFIX.subarray(0, prefixLength))
+    for (let i = 0; i < n; i++) key[prefixLength + i] = ALPHABET[rng.uniform(ALPHABET.length)]!
+    return key
+  }
+  const icmp = new InternalKeyComparator()
+  const cases: Array<[string, Comparator, (user: Uint8Array, rng: Rng) => Uint8Array]> = [
+    ['bytewise', bytewiseComparator, (user) => user],
+    ['internal keys', icmp, (user, rng) => makeInternalKey(user, rng.uniform(1000), rng.oneIn(2) ? ValueType.Value : ValueType.Deletion)]
+  ]
+  for (const [name, cmp, keyOf] of cases) {
+    test(`${name}: find() is the lower bound, for keys and for targets inside and outside the shared prefix`, () => {
+      const seed = 1 + Math.floor(Math.random() * 1e6)
+      const rng = new Rng(seed)
+      assert.equal(cmp.bytewiseTrailer, name === 'bytewise' ? 0 : 8)
+      const entries: Array<[Uint8Array, Uint8Array]> = []
+      for (let i = 0; i < 2000; i++) entries.push([keyOf(suffixKey(rng, PREFIX.length), rng), utf8('v')])
+      const block = indexBlockOf(sortedUnique(entries, cmp), cmp)
+      const model = blockEntries(block, cmp)
+      const index = DecodedIndex.decode(block)!
+      assert.ok(index !== null && model.length > 20, `seed ${seed}`)
+      const targets: Uint8Array[] = model.map(([k]) => k)
+      for (let i = 0; i < 2000; i++) {
+        // Targets shorter than the prefix, equal to a part of it, or off it by one byte.
+        const user = suffixKey(rng, rng.uniform(PREFIX.length + 1))
+        if (rng.oneIn(4) && user.length > 0) user[rng.uniform(user.length)] = ALPHABET[rng.uniform(ALPHABET.length)]!
+        targets.push(keyOf(user, rng))
+      }
+      if (name === 'bytewise') targets.push(new Uint8Array(0))
+      else targets.push(new Uint8Array(3)) // shorter than a tag: compared as a malformed key
+      for (const t of targets) assert.equal(index.find(cmp, t), lowerBound(model, t, cmp), `seed ${seed}, find('${hex(t)}')`)
+    })
+  }
+})
 
 describe('DecodedIndex.decode refuses what it cannot represent', () => {
   test('a block whose keys share prefixes (a data block) gives null', () => {

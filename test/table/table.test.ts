@@ -351,6 +351,51 @@ describe('block cache', () => {
   })
 })
 
+describe('Table: block memory reused after eviction (block-buffers.ts)', () => {
+  test('gets through a small cache that releases evicted blocks return the right values, and an iterator keeps reading its blocks', () => {
+    const seed = 1 + Math.floor(Math.random() * 1e6)
+    const rng = new Rng(seed)
+    const entries: Array<[Uint8Array, Uint8Array]> = []
+    for (let i = 0; i < 3000; i++) entries.push([utf8(`key${String(i).padStart(6, '0')}`), compressibleString(rng, 0.5, 20 + rng.uniform(200))])
+    const bytes = buildTableBytes(entries, { compression: 'snappy', blockSize: 1024 })
+    let released = 0
+    // Room for a few blocks only: almost every get evicts one, whose memory the next read reuses.
+    const cache = new LruCache<BlockCacheKey, Block>(4096, { onEvict: (_key, block) => { released++; block.release() } })
+    const { table } = openTable(bytes, { blockCache: cache })
+    // An iterator positioned in the middle of the table before the gets, and one that walks
+    // while they run: their blocks must not be reused under them. Each block they enter was
+    // read by a get just before, so they take it from the cache, in memory a get may reuse.
+    table.get(entries[1500]![0], () => {})
+    const it = table.newIterator()
+    it.seek(entries[1500]![0])
+    table.get(entries[0]![0], () => {})
+    const walker = table.newIterator()
+    walker.seekToFirst()
+    let walked = 0
+    for (let round = 0; round < 4000; round++) {
+      if (walked + 1 < entries.length) table.get(entries[walked + 1]![0], () => {})
+      const i = rng.uniform(entries.length)
+      let got: string | undefined
+      table.get(entries[i]![0], (k, v) => { if (compareBytes(k, entries[i]![0]) === 0) got = hex(v) })
+      assert.equal(got, hex(entries[i]![1]), `seed ${seed}, round ${round}, entry ${i}`)
+      if (walker.valid()) {
+        assert.equal(hex(walker.key()), hex(entries[walked]![0]), `seed ${seed}, walker at ${walked}`)
+        assert.equal(hex(walker.value()), hex(entries[walked]![1]), `seed ${seed}, walker at ${walked}`)
+        walker.next()
+        walked++
+      }
+    }
+    assert.ok(released > 1000, `blocks released: ${released}`)
+    for (let i = 1500; i < 1600; i++, it.next()) {
+      assert.ok(it.valid())
+      assert.equal(hex(it.key()), hex(entries[i]![0]), `seed ${seed}, iterator at ${i}`)
+      assert.equal(hex(it.value()), hex(entries[i]![1]), `seed ${seed}, iterator at ${i}`)
+    }
+    it.checkError()
+    walker.checkError()
+  })
+})
+
 function expectCorruption (fn: () => unknown, pattern: RegExp): ShaleError {
   let caught: unknown
   try {

@@ -21,3 +21,22 @@ test('readUtf8 decodes a range in place; invalid bytes give U+FFFD', () => {
   assert.equal(readUtf8(new Uint8Array([0x61, 0xff, 0x62]), 0, 3), 'a\uFFFDb')
   assert.equal(readUtf8(bytes, 3, 3), '')
 })
+
+test('readUtf8 keeps a leading byte-order mark, so a string that starts with U+FEFF reads back as written', () => {
+  const s = '\uFEFFkey'
+  const bytes = new TextEncoder().encode('x' + s)
+  assert.equal(readUtf8(bytes, 1, bytes.length), s)
+  assert.equal(readUtf8(bytes.subarray(1), 0, bytes.length - 1), s)
+})
+
+test('readUtf8 decodes any bytes as a non-fatal TextDecoder that keeps the mark does', () => {
+  const reference = new TextDecoder('utf-8', { ignoreBOM: true })
+  // Bytes biased towards lead and continuation bytes, surrogates (0xed) and 4-byte leads.
+  const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0x80, max: 0xbf }),
+    fc.integer({ min: 0xc0, max: 0xf7 }), fc.constant(0xed), fc.constant(0xef))
+  fc.assert(fc.property(fc.array(byte, { maxLength: 16 }), fc.nat(3), (list, pad) => {
+    const buf = new Uint8Array(pad + list.length + 2).fill(0x41)
+    buf.set(list, pad)
+    assert.equal(readUtf8(buf, pad, pad + list.length), reference.decode(Uint8Array.from(list)))
+  }), { seed: 11, numRuns: 5000 })
+})
