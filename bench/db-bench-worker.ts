@@ -94,6 +94,8 @@ export interface PhaseResult {
   /** readwhilewriting: the writes done alongside the reads. */
   writes?: number
   writesPerSec?: number
+  /** The process's peak RSS so far, at the end of the phase: which phase raised the peak. */
+  peakRssSoFarBytes?: number
 }
 
 export interface StoreResult {
@@ -430,6 +432,7 @@ export async function runAdapter (store: StoreAdapter, config: WorkerConfig, sen
     if (outcome.badValues !== undefined && outcome.badValues > 0) {
       result.problems.push(`${phase}: ${outcome.badValues} entries with a key or value of the wrong size`)
     }
+    r.peakRssSoFarBytes = process.resourceUsage().maxRSS * 1024
     result.phases.push(r)
     send({ type: 'phase', result: r })
 

@@ -185,6 +185,9 @@ describe('result checks', () => {
         store: 'memory-level', n: 1000, reads: 1000, syncOps: 10, batchSize: 100, concurrency: 8, dir, phases: ['readrandom', 'readseq']
       }, (m) => messages.push(m))
       assert.deepEqual(result.phases.map((p) => p.name), ['fillrandom', 'overwrite', 'readrandom', 'readseq'])
+      // The peak RSS so far, per phase: positive and never falling.
+      const peaks = result.phases.map((p) => p.peakRssSoFarBytes ?? 0)
+      assert.ok(peaks[0]! > 0 && peaks.every((b, i) => i === 0 || b >= peaks[i - 1]!), peaks.join(', '))
       assert.equal(result.problems.length, 2, result.problems.join('; '))
       assert.match(result.problems[0]!, /^readrandom: found \d+, expected \d+$/)
       assert.match(result.problems[1]!, /^readseq: found \d+, expected \d+$/)
