@@ -71,9 +71,12 @@ interface LockState {
 export class OpfsEnv implements Env {
   /**
    * Opens the OPFS directory `rootName` (created if missing) and every file under it, in
-   * parallel. Only in a dedicated worker: sync access handles exist nowhere else.
+   * parallel. Only in a dedicated worker: sync access handles exist nowhere else. With
+   * `openOnly`, only the files whose name it accepts are opened; the others are listed without a
+   * handle (a job worker's OpfsEnv opens just the tables, so that it holds nothing the engine
+   * renames, such as CURRENT).
    */
-  static async open (rootName = 'shale'): Promise<OpfsEnv> {
+  static async open (rootName = 'shale', options: { openOnly?: (name: string) => boolean } = {}): Promise<OpfsEnv> {
     const storage = (globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<OpfsDirectoryHandle> } } }).navigator?.storage
     if (storage?.getDirectory === undefined) throw ioError('OpfsEnv: this runtime has no Origin Private File System')
     const root = await (await storage.getDirectory()).getDirectoryHandle(rootName, { create: true })
@@ -86,7 +89,7 @@ export class OpfsEnv implements Env {
         const child = path === '' ? name : path + '/' + name
         if (handle.kind === 'directory') {
           await walk(handle, child)
-        } else if (name === LOCK_NAME) {
+        } else if (name === LOCK_NAME || (options.openOnly !== undefined && !options.openOnly(name))) {
           env.files.set(child, new OpfsFile(handle, undefined, child))
         } else {
           opening.push(openListed(handle, child).then((sync) => {

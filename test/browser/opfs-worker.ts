@@ -148,6 +148,14 @@ async function envUnit (): Promise<void> {
   await env.close()
   held.close()
 
+  // openOnly: a file it refuses is listed but not opened, so another handle can take it whole
+  // (a job worker's OpfsEnv holds nothing the engine renames).
+  env = await OpfsEnv.open('unit', { openOnly: (name) => name !== 'b' })
+  check(env.fileExists('/db/b'), 'a file not opened is listed')
+  held = await raw.createSyncAccessHandle({ mode: 'readwrite' })
+  held.close()
+  await env.close()
+
   env = await OpfsEnv.open('unit')
   env.removeFile('/db/b')
   env.removeFile('/db/LOCK')

@@ -26,12 +26,18 @@ async function run (): Promise<void> {
       counts = m
     }
   }
-  const db = new ShaleLevel<string, string>('page-jobs', { writeBufferSize: 4096, engineWorker: '/engine-worker.js' })
+  // A 1 KiB MANIFEST cap switches CURRENT to a new MANIFEST again and again while job workers run,
+  // each with the database's directory open in an OpfsEnv of its own: the rename over CURRENT
+  // must not be blocked by their handles.
+  const db = new ShaleLevel<string, string>('page-jobs', { writeBufferSize: 4096, maxManifestFileSize: 1024, engineWorker: '/engine-worker.js' })
   await db.open()
   await db.clear()
   for (let i = 0; i < 3000; i++) await db.put(`key${String(i % 700).padStart(4, '0')}`, `value ${i} ` + 'y'.repeat(60))
   await db.compactRange('key', 'kez')
   check((await db.get('key0005'))?.startsWith('value 2805 ') === true, 'a value read back after compaction')
+  const entries = await db.iterator().all()
+  equal(entries.length, 700, 'keys after the writes')
+  check(entries.every(([k, v], i) => k === `key${String(i).padStart(4, '0')}` && v.startsWith(`value ${i < 200 ? 2800 + i : 2100 + i} `)), 'every key holds its last value')
   const levels = [0, 1, 2].map((n) => db.getProperty(`shale.num-files-at-level${n}`)).join('/')
   channel.postMessage({ type: 'ask' } satisfies CountsMessage)
   const deadline = Date.now() + 10_000

@@ -11,8 +11,8 @@
 import { useJobWorkers } from '../../db/browser-jobs.js'
 import { serveJobWorker } from '../../db/browser-job-worker.js'
 import { DB } from '../../db/db.js'
+import { parseFileName } from '../../dbformat/filename.js'
 import type { DBOptions } from '../../db/options.js'
-import { systemErrorCode } from '../../env/env.js'
 import { OpfsEnv } from '../../env/opfs-env.js'
 import type { OpenedDatabase } from '../default-open.js'
 import { EngineHost } from './host.js'
@@ -80,25 +80,14 @@ export function serveOpfsJobs (): void {
   serveJobWorker(async (location) => await openForJob(rootOf(location)), async (env) => { await (env as OpfsEnv).close() })
 }
 
-/** Attempts at opening a job's OpfsEnv, and the wait before the next one. */
-const JOB_OPEN_ATTEMPTS = 6
-const JOB_OPEN_RETRY_MS = 20
-
 /**
- * OpfsEnv.open opens every file of the directory, while the engine may be removing one of them
- * (an obsolete table): that file then fails to open, busy or gone. It is never one the job needs
- * (those stay until the job's result is installed), so the open is tried again.
+ * A job's OpfsEnv: only the tables are opened, which is all a job reads (its outputs it creates
+ * through prepareFiles), so that the job's handles never block the engine's rename of a new
+ * MANIFEST's temp file over CURRENT. Obsolete tables the engine is removing meanwhile are waited
+ * for or left out by OpfsEnv.open itself.
  */
 async function openForJob (root: string): Promise<OpfsEnv> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await OpfsEnv.open(root)
-    } catch (err) {
-      const code = systemErrorCode(err)
-      if (attempt >= JOB_OPEN_ATTEMPTS || (code !== 'EBUSY' && code !== 'ENOENT')) throw err
-      await new Promise((resolve) => setTimeout(resolve, JOB_OPEN_RETRY_MS * attempt))
-    }
-  }
+  return await OpfsEnv.open(root, { openOnly: (name) => parseFileName(name)?.type === 'table' })
 }
 
 /**
