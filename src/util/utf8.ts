@@ -4,7 +4,7 @@
 // allocation per string and a second pass over it, which on 16-byte keys and 100-byte values
 // is most of what a string costs over a Uint8Array (doc/performance.md, "Encodings").
 
-import { decodeShortAscii } from './short-text.js'
+import { decodeShortAscii, encodeShortAscii } from './short-text.js'
 
 const encoder = new TextEncoder()
 // Not fatal: bytes that are not UTF-8 decode with U+FFFD replacements, as TextDecoder's default
@@ -28,6 +28,11 @@ export function maxUtf8Length (s: string): number {
  * `buf` at `pos`, which must have room for maxUtf8Length(s) bytes. Returns the bytes written.
  */
 export function writeUtf8 (s: string, buf: Uint8Array, pos: number): number {
+  if (encodeShortAscii !== undefined) {
+    // In a browser, a short ASCII string by a loop (short-text-browser.ts).
+    const n = encodeShortAscii(s, buf, pos)
+    if (n >= 0) return n
+  }
   return encoder.encodeInto(s, pos === 0 ? buf : buf.subarray(pos)).written
 }
 
