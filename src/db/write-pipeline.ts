@@ -25,6 +25,7 @@ const MAX_GROUP_BYTES = 1 << 20
 const WRITE_TURN_MS = 2
 /** Log syncs that take less than this on average (milliseconds) are made on this thread. */
 const SYNC_INLINE_MAX_MS = 1
+/** What the write loop's microtask is chained to. */
 const RESOLVED = Promise.resolve()
 
 /** What the pipeline needs of the database. */
