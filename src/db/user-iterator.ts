@@ -113,6 +113,27 @@ export class UserIterator implements DBIteratorHandle {
     return out
   }
 
+  /**
+   * Like nextv(size), but gathers the entries' bytes into `batch` instead of making arrays: per
+   * entry its key, then its value, each only if the iterator was asked for it. Returns how many
+   * entries were read. For sending a batch of entries to another thread in one buffer.
+   */
+  nextvInto (size: number, batch: Utf8Batch): number {
+    this.assertOpen()
+    if (!Number.isInteger(size)) throw invalidArgument(`nextv size must be an integer, got ${size}`)
+    const want = Math.min(Math.max(size, 1), this.limit - this.count)
+    const it = this.iter
+    let n = 0
+    while (n < want && this.advance()) {
+      if (this.wantKeys) it.addKeyTo(batch)
+      if (this.wantValues) it.addValueTo(batch)
+      n++
+    }
+    this.iter.checkError()
+    this.count += n
+    return n
+  }
+
   all (): Entry[] {
     this.assertOpen()
     let out: Entry[]

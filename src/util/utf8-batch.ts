@@ -23,16 +23,22 @@ const DIRECT_MIN = 4096
 const NO_STRINGS: string[] = []
 
 export class Utf8Batch {
+  /** With `keepBytes`, long pieces are gathered like the others (for takeBytes). */
+  private readonly directMin: number
   private bytes = new Uint8Array(16 * 1024)
   private used = 0
   /** Per piece: its end in `bytes`, or -1 when it was decoded on its own (then in `direct`). */
   private ends: number[] = []
   private direct: string[] = NO_STRINGS
 
+  constructor (options: { keepBytes?: boolean } = {}) {
+    this.directMin = options.keepBytes === true ? Infinity : DIRECT_MIN
+  }
+
   /** Adds src[start, end) as the next piece. */
   add (src: Uint8Array, start: number, end: number): void {
     const n = end - start
-    if (n >= DIRECT_MIN) {
+    if (n >= this.directMin) {
       if (this.direct === NO_STRINGS) this.direct = []
       this.direct[this.ends.length] = readUtf8(src, start, end)
       this.ends.push(-1)
@@ -59,26 +65,60 @@ export class Utf8Batch {
 
   /** The pieces as strings, in the order added; empties the batch. */
   take (): string[] {
-    const ends = this.ends
-    const count = ends.length
-    const out = new Array<string>(count)
-    const bytes = this.bytes
-    const used = this.used
-    const whole = used === 0 ? '' : readUtf8(bytes, 0, used)
-    const oneToOne = whole.length === used
-    let start = 0
-    for (let i = 0; i < count; i++) {
-      const end = ends[i]!
-      if (end < 0) {
-        out[i] = this.direct[i]!
-        continue
-      }
-      out[i] = oneToOne ? whole.slice(start, end) : readUtf8(bytes, start, end)
-      start = end
-    }
+    const out = decodePieces(this.bytes, this.ends, this.direct)
+    this.clear()
+    return out
+  }
+
+  /**
+   * The pieces as bytes, for another thread: one new array of every piece side by side, and each
+   * piece's end in it. Empties the batch. Only for a batch made with `keepBytes`.
+   */
+  takeBytes (): { bytes: Uint8Array, ends: Int32Array } {
+    const count = this.ends.length
+    // One ArrayBuffer for both, so that a structured clone copies one buffer: the ends first (4-byte
+    // aligned), then the bytes.
+    const buffer = new ArrayBuffer(4 * count + this.used)
+    const ends = new Int32Array(buffer, 0, count)
+    for (let i = 0; i < count; i++) ends[i] = this.ends[i]!
+    const bytes = new Uint8Array(buffer, 4 * count, this.used)
+    bytes.set(this.bytes.subarray(0, this.used))
+    this.clear()
+    return { bytes, ends }
+  }
+
+  private clear (): void {
     this.used = 0
     this.ends = []
     if (this.direct !== NO_STRINGS) this.direct = NO_STRINGS
-    return out
   }
+}
+
+/**
+ * Decodes bytes[ends[i - 1], ends[i]) for every i (from 0), as described at the top of this file;
+ * an end of -1 marks a piece decoded already, found at the same index in `direct`.
+ */
+export function decodePieces (bytes: Uint8Array, ends: ArrayLike<number>, direct: string[] = NO_STRINGS): string[] {
+  const count = ends.length
+  const out = new Array<string>(count)
+  let used = 0
+  for (let i = count - 1; i >= 0; i--) {
+    if (ends[i]! >= 0) {
+      used = ends[i]!
+      break
+    }
+  }
+  const whole = used === 0 ? '' : readUtf8(bytes, 0, used)
+  const oneToOne = whole.length === used
+  let start = 0
+  for (let i = 0; i < count; i++) {
+    const end = ends[i]!
+    if (end < 0) {
+      out[i] = direct[i]!
+      continue
+    }
+    out[i] = oneToOne ? whole.slice(start, end) : readUtf8(bytes, start, end)
+    start = end
+  }
+  return out
 }

@@ -14,7 +14,7 @@ import {
   ClosedSnapshotHandle, ShaleIterator, ShaleKeyIterator, ShaleValueIterator, type AsyncIteratorHandle, type PrivateIteratorOptions
 } from '../iterator.js'
 import type { Connection } from './connection.js'
-import { ownBytes, toWireData, type WireData, unpackEntries, type PackedEntries, type WireIteratorOptions, type WireReadOptions } from './protocol.js'
+import { ownBytes, toWireData, type WireData, unpackEntries, unpackPieces, type PackedEntries, type PackedPieces, type WireIteratorOptions, type WireReadOptions } from './protocol.js'
 
 type Format = string | Uint8Array
 
@@ -68,9 +68,12 @@ class RemoteIteratorHandle implements AsyncIteratorHandle {
   /** A batch came back short: the owner's iterator is at its end (until a seek). */
   private ended = false
 
+  private readonly options: WireIteratorOptions
+
   constructor (connection: Connection, id: number, options: WireIteratorOptions) {
     this.connection = connection
     this.id = id
+    this.options = options
     connection.send({ op: 'iteratorOpen', iterator: id, options })
   }
 
@@ -125,7 +128,7 @@ class RemoteIteratorHandle implements AsyncIteratorHandle {
 
   private async read (size: number): Promise<Entry[]> {
     const packed = await this.connection.call({ op: 'iteratorNext', iterator: this.id, size })
-    return unpackEntries(packed as PackedEntries)
+    return unpackPieces(packed as PackedPieces, this.options)
   }
 
   private dropAhead (): void {
