@@ -795,10 +795,12 @@ export class DB {
 
   private maybeScheduleFlush (): void {
     if (this.imm === undefined || this.flushRunning !== undefined || this.bgError !== undefined) return
-    // Started in a microtask, not a later turn of the event loop: the flush runs in a worker, and
-    // the sooner it starts the less a writer filling the next memtable waits for it.
+    // Started on the next turn of the event loop, not in a microtask: the memtable switch that
+    // calls this runs inside the write loop, and handing the memtable to a worker (ordering and
+    // copying it, posting the job) is a step of its own rather than an addition to that turn.
+    // A turn later costs the writers nothing (the next memtable has just been opened).
     this.flushRunning = new Promise<void>((resolve) => {
-      queueMicrotask(() => {
+      onNextMacrotask(() => {
         this.compactMemTable()
           .catch((err) => { if (!this.closed) this.recordBackgroundError(err) })
           .finally(() => {
