@@ -31,8 +31,12 @@ export function obsoleteFiles (names: readonly string[], state: LiveState): Arra
     switch (parsed.type) {
       case 'log': keep = parsed.number >= state.logNumber || parsed.number === state.prevLogNumber; break
       case 'manifest': keep = parsed.number >= state.manifestNumber; break
-      case 'table':
-      case 'temp': keep = state.liveTables.has(parsed.number); break
+      case 'table': keep = state.liveTables.has(parsed.number); break
+      // The temp file CURRENT is written to before its rename carries the number of the MANIFEST it
+      // will name, which is newer than the current one; on an Env that creates files ahead of time
+      // (OpfsEnv's prepareFiles) it exists while the MANIFEST is written, and a pass running then
+      // must leave it. A leftover of a cut swap goes once a newer MANIFEST is current.
+      case 'temp': keep = state.liveTables.has(parsed.number) || parsed.number >= state.manifestNumber; break
       default: keep = true
     }
     if (!keep) out.push(parsed.type === 'table' ? { name, table: parsed.number } : { name })
