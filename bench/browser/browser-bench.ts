@@ -5,8 +5,9 @@
 // browser-level on the same thread, and the page's requestAnimationFrame gaps while each store
 // writes and with nothing running at all.
 //
-//   node dist/bench/browser/browser-bench.js [--quick] [--n N] [--out DIR] [--workers]
-//   (--quick: N = 2,000 and a 1 s baseline; --workers: only the two stores in a dedicated worker)
+//   node dist/bench/browser/browser-bench.js [--quick] [--n N] [--out DIR] [--cases a,b]
+//   (--quick: N = 2,000 and a 1 s baseline; --cases: only the cases named store:where, e.g.
+//   shale:worker,browser-level:worker, in the table's order; the others' columns show '-')
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -31,6 +32,10 @@ const CASES: Case[] = [
   // The page with nothing running: the frame gaps the machine allows.
   { store: 'none', where: 'page', label: 'nothing (baseline)', idleMs: 10_000 }
 ]
+/** A case's name for --cases: store:where, with the write buffer when it is not the default. */
+function caseName (c: Case): string {
+  return `${c.store}:${c.where}${c.writeBuffer !== undefined ? `:${c.writeBuffer}` : ''}`
+}
 /** The cases of the rates table (same options for every store): Shale and browser-level in a worker, then on the page. */
 const RATE_CASES = 4
 
@@ -94,9 +99,10 @@ async function main (): Promise<void> {
   const quick = args.includes('--quick')
   const n = Number(option('--n') ?? (quick ? 2000 : 20_000))
   const outDir = option('--out') ?? 'dist/bench-results'
-  // The first two cases are the stores in a worker (the rates table's first two columns).
-  const cases = args.includes('--workers') ? CASES.slice(0, 2) : CASES
   if (!Number.isInteger(n) || n < 1) throw new Error(`--n must be a positive integer, got ${String(option('--n'))}`)
+  const only = option('--cases')?.split(',')
+  const known = new Set(CASES.map(caseName))
+  for (const name of only ?? []) if (!known.has(name)) throw new Error(`--cases: unknown case ${name}; known: ${[...known].join(', ')}`)
 
   const [bundle, engine] = await Promise.all([
     bundleWorker(fileURLToPath(new URL('./bench-entry.js', import.meta.url))),
@@ -111,7 +117,11 @@ async function main (): Promise<void> {
       const version = await browser.version()
       console.log(`${version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), N = ${n.toLocaleString('en-US')}, 16-byte keys, 100-byte values, utf8`)
       const runId = `r${Date.now()}`
-      for (const c of cases) {
+      for (const c of CASES) {
+        if (only !== undefined && !only.includes(caseName(c))) {
+          results.push({ store: c.store, where: c.where, ok: true, phases: [] })
+          continue
+        }
         const t0 = Date.now()
         // A quick run (the test's) watches the idle page for 1 s instead of 10.
         const run = quick && c.idleMs !== undefined ? { ...c, idleMs: 1000 } : c
@@ -126,11 +136,11 @@ async function main (): Promise<void> {
     rmSync(profile, { recursive: true, force: true })
   }
 
-  const rateOf = (r: PageResult | undefined, phase: string): number | undefined => r?.phases.find((p) => p.phase === phase)?.rate
-  const [shaleWorker, blWorker, shalePage, blPage] = results as Array<PageResult | undefined>
+  const rateOf = (r: PageResult, phase: string): number | undefined => r.phases.find((p) => p.phase === phase)?.rate
+  const [shaleWorker, blWorker, shalePage, blPage] = results as [PageResult, PageResult, PageResult, PageResult]
   console.log('\nOperations per second (readseq: entries per second); ratios are Shale ÷ browser-level on the same thread\n')
   console.log(table(
-    ['phase', ...cases.slice(0, RATE_CASES).map((c) => c.label), 'worker ÷', 'page ÷'],
+    ['phase', ...CASES.slice(0, RATE_CASES).map((c) => c.label), 'worker ÷', 'page ÷'],
     BROWSER_PHASES.map((phase) => [
       phase, ...results.slice(0, RATE_CASES).map((r) => rate(rateOf(r, phase))),
       ratio(rateOf(shaleWorker, phase), rateOf(blWorker, phase)), ratio(rateOf(shalePage, phase), rateOf(blPage, phase))
@@ -151,7 +161,7 @@ async function main (): Promise<void> {
 
   mkdirSync(outDir, { recursive: true })
   const file = join(outDir, `browser-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(file, JSON.stringify({ n, cases, results }, null, 2))
+  writeFileSync(file, JSON.stringify({ n, cases: CASES, results }, null, 2))
   console.log(`\n${file}`)
   const wrong = wrongResults(results)
   if (wrong.length > 0) {

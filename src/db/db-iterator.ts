@@ -24,6 +24,7 @@ import { corruption, invalidArgument } from '../util/errors.js'
 import type { InternalIterator } from '../util/iterator.js'
 import { Random } from '../util/random.js'
 import { readUtf8 } from '../util/utf8.js'
+import type { Utf8Batch } from '../util/utf8-batch.js'
 import { READ_BYTES_PERIOD } from '../version/policy.js'
 
 
@@ -133,6 +134,21 @@ export class DBIterator {
     if (this.direction !== FORWARD) return this.savedValue.string()
     const value = this.internal.value()
     return readUtf8(value, 0, value.length)
+  }
+
+  /** Adds the current key's bytes to `batch`, to be decoded with the others (no copy made first). */
+  addKeyTo (batch: Utf8Batch): void {
+    if (!this.isValid) throw notPositioned()
+    if (this.direction === FORWARD) batch.add(this.currentIKey, 0, this.currentKeyLength)
+    else this.savedKey.addTo(batch)
+  }
+
+  /** Adds the current value's bytes to `batch`. */
+  addValueTo (batch: Utf8Batch): void {
+    if (!this.isValid) throw notPositioned()
+    if (this.direction !== FORWARD) return this.savedValue.addTo(batch)
+    const value = this.internal.value()
+    batch.add(value, 0, value.length)
   }
 
   seekToFirst (): void {
@@ -364,6 +380,10 @@ class ByteHolder {
   /** The held bytes decoded from UTF-8. */
   string (): string {
     return readUtf8(this.buf, 0, this.length)
+  }
+
+  addTo (batch: Utf8Batch): void {
+    batch.add(this.buf, 0, this.length)
   }
 
   clear (): void {

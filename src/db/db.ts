@@ -15,7 +15,7 @@ import type { DBIteratorHandle, IteratorOptions, ReadOptions, Snapshot, WriteOpt
 import { SnapshotList, snapshotSequence } from './snapshots.js'
 import { formatStats, newLevelStats, type LevelStats } from './properties.js'
 import { recoverLogs } from './recovery.js'
-import { deleteObsoleteFiles } from './obsolete-files.js'
+import { deleteObsoleteFiles, ObsoleteFileDeleter, type LiveState } from './obsolete-files.js'
 import { manifestStamp, READ_ONLY_ATTEMPTS, readOnlyError, retryPauseMs } from './read-only.js'
 import { destroyDB } from './destroy.js'
 import { repairDB } from './repair.js'
@@ -103,6 +103,7 @@ export class DB {
   private readonly bgSignal = new Signal()
   /** Where gets issued together read missing blocks; undefined: on this thread. */
   private readonly blockReader: BlockReader | undefined
+  private readonly obsoleteFiles: ObsoleteFileDeleter
 
   private constructor (location: string, env: Env, options: ResolvedOptions) {
     this.location = location
@@ -152,6 +153,15 @@ export class DB {
         this.maybeScheduleFlush()
       },
       maybeScheduleCompaction: () => { this.maybeScheduleCompaction() }
+    })
+    this.obsoleteFiles = new ObsoleteFileDeleter({
+      env,
+      dir: location,
+      mayDelete: () => this.mayDeleteFiles(),
+      liveState: () => this.liveState(),
+      evict: (table) => { this.tableCache.evict(table) },
+      onDeleted: (names) => { this.infoLog.log(`Deleted obsolete files: ${describeNames(names)}`) },
+      onIdle: () => { this.bgSignal.notifyAll() }
     })
   }
 
@@ -383,6 +393,7 @@ export class DB {
     while (this.writes.busy) await this.bgSignal.wait()
     if (this.flushRunning !== undefined) await this.flushRunning.catch(() => {})
     await this.compactionMutex.run(() => {})
+    await this.obsoleteFiles.idle()
     for (const it of [...this.iterators]) it.close()
     this.snapshots.closeAll()
     this.infoLog.log(`Closed: last sequence ${this.versions.lastSequence}, files per level ${this.filesPerLevel()}`)
@@ -649,7 +660,7 @@ export class DB {
   /** Releases a Version; if it was the last holder of an old one, its files may now go. */
   private unrefVersion (version: Version): void {
     version.unref()
-    if (version !== this.versions.current && !this.closing) this.removeObsoleteFiles()
+    if (version.refCount === 0 && version !== this.versions.current && !this.closing) this.obsoleteFiles.schedule()
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -704,6 +715,8 @@ export class DB {
       await this.bgSignal.wait()
     }
     if (this.bgError !== undefined) throw this.bgError
+    // The files the flush made obsolete (the old log) are gone when it returns, as in LevelDB.
+    await this.obsoleteFiles.idle()
   }
 
   /** Flushes the memtable and compacts every level over [start, end] (undefined: unbounded). */
@@ -764,14 +777,17 @@ export class DB {
     return false
   }
 
-  /** Waits until no write, flush or compaction is pending or running (or a background error stops them). */
+  /**
+   * Waits until no write, flush, compaction or deletion of obsolete files is pending or running
+   * (or a background error stops them).
+   */
   async waitForIdle (): Promise<void> {
     for (;;) {
       if (this.bgError !== undefined || this.closed || this.readOnly) return
       this.maybeScheduleCompaction()
       const busy = this.writes.busy || this.imm !== undefined ||
         this.flushRunning !== undefined || this.compactionScheduled || this.compactionRunning ||
-        this.versions.needsCompaction()
+        this.versions.needsCompaction() || this.obsoleteFiles.busy
       if (!busy) return
       await this.bgSignal.wait()
     }
@@ -779,10 +795,12 @@ export class DB {
 
   private maybeScheduleFlush (): void {
     if (this.imm === undefined || this.flushRunning !== undefined || this.bgError !== undefined) return
-    // Started in a microtask, not a later turn of the event loop: the flush runs in a worker, and
-    // the sooner it starts the less a writer filling the next memtable waits for it.
+    // Started on the next turn of the event loop, not in a microtask: the memtable switch that
+    // calls this runs inside the write loop, and handing the memtable to a worker (ordering and
+    // copying it, posting the job) is a step of its own rather than an addition to that turn.
+    // A turn later costs the writers nothing (the next memtable has just been opened).
     this.flushRunning = new Promise<void>((resolve) => {
-      queueMicrotask(() => {
+      onNextMacrotask(() => {
         this.compactMemTable()
           .catch((err) => { if (!this.closed) this.recordBackgroundError(err) })
           .finally(() => {
@@ -830,7 +848,7 @@ export class DB {
     // unless an iterator over it is still open.
     this.spareArena = imm.takeArena()
     this.bgSignal.notifyAll()
-    this.removeObsoleteFiles()
+    this.obsoleteFiles.schedule()
   }
 
   /**
@@ -891,7 +909,7 @@ export class DB {
         } finally {
           c.releaseInputs()
         }
-        this.removeObsoleteFiles()
+        this.obsoleteFiles.schedule()
       }).catch((err) => {
         this.compactionScheduled = false
         if (!this.closed) this.recordBackgroundError(err)
@@ -947,19 +965,31 @@ export class DB {
   }
 
   /**
-   * Deletes files nothing can read any more (obsolete-files.ts). Skipped after a background error,
-   * when the files may be ahead of what the MANIFEST says.
+   * Deletes files nothing can read any more (obsolete-files.ts) now, on this thread: at open, and
+   * after a manual compaction step, whose caller waits for it. After a background flush or
+   * compaction, and when an old Version is released, obsoleteFiles.schedule() does the same in
+   * the background instead.
    */
   private removeObsoleteFiles (): void {
-    if (this.readOnly || this.bgError !== undefined || this.lock === undefined) return
+    if (!this.mayDeleteFiles()) return
+    const deleted = deleteObsoleteFiles(this.env, this.location, this.liveState(), (table) => { this.tableCache.evict(table) })
+    if (deleted.length > 0) this.infoLog.log(`Deleted obsolete files: ${describeNames(deleted)}`)
+  }
+
+  /** Not after a background error, when the files may be ahead of what the MANIFEST says. */
+  private mayDeleteFiles (): boolean {
+    return !this.readOnly && this.bgError === undefined && this.lock !== undefined
+  }
+
+  /** What must not be deleted: tables of live Versions and running jobs, the live logs and MANIFEST. */
+  private liveState (): LiveState {
     const live = new Set(this.pendingOutputs)
     this.versions.addLiveFiles(live)
-    const deleted = deleteObsoleteFiles(this.env, this.location, {
+    return {
       liveTables: live,
       logNumber: this.versions.logNumber,
       prevLogNumber: this.versions.prevLogNumber,
       manifestNumber: this.versions.manifestFileNumber
-    }, (table) => { this.tableCache.evict(table) })
-    if (deleted.length > 0) this.infoLog.log(`Deleted obsolete files: ${describeNames(deleted)}`)
+    }
   }
 }

@@ -20,6 +20,7 @@ import type { DBIteratorHandle, Entry, IteratorOptions } from './api.js'
 import type { DBIterator } from './db-iterator.js'
 import type { Comparator } from '../util/comparator.js'
 import { invalidArgument, ShaleError } from '../util/errors.js'
+import { Utf8Batch } from '../util/utf8-batch.js'
 
 /**
  * Iterator options of the layers above the engine: 'utf8' makes the key (or value) slots of the
@@ -57,6 +58,8 @@ export class UserIterator implements DBIteratorHandle {
   private readonly valueStrings: boolean
   private count = 0
   private state = UNPOSITIONED
+  /** For strings read several at a time; made on the first such read. */
+  private textBatch: Utf8Batch | undefined
   private isClosed = false
 
   constructor (iter: DBIterator, cmp: Comparator, options: IteratorOptions, onClose: () => void) {
@@ -104,27 +107,38 @@ export class UserIterator implements DBIteratorHandle {
     this.assertOpen()
     if (!Number.isInteger(size)) throw invalidArgument(`nextv size must be an integer, got ${size}`)
     const want = Math.min(Math.max(size, 1), this.limit - this.count)
-    const out: Entry[] = []
-    while (out.length < want) {
-      const entry = this.read()
-      if (entry === undefined) break
-      out.push(entry)
-    }
+    const out = this.readMany(want)
     this.iter.checkError()
     this.count += out.length
     return out
+  }
+
+  /**
+   * Like nextv(size), but gathers the entries' bytes into `batch` instead of making arrays: per
+   * entry its key, then its value, each only if the iterator was asked for it. Returns how many
+   * entries were read. For sending a batch of entries to another thread in one buffer.
+   */
+  nextvInto (size: number, batch: Utf8Batch): number {
+    this.assertOpen()
+    if (!Number.isInteger(size)) throw invalidArgument(`nextv size must be an integer, got ${size}`)
+    const want = Math.min(Math.max(size, 1), this.limit - this.count)
+    const it = this.iter
+    let n = 0
+    while (n < want && this.advance()) {
+      if (this.wantKeys) it.addKeyTo(batch)
+      if (this.wantValues) it.addValueTo(batch)
+      n++
+    }
+    this.iter.checkError()
+    this.count += n
+    return n
   }
 
   all (): Entry[] {
     this.assertOpen()
     let out: Entry[]
     try {
-      out = []
-      while (this.count + out.length < this.limit) {
-        const entry = this.read()
-        if (entry === undefined) break
-        out.push(entry)
-      }
+      out = this.readMany(this.limit - this.count)
       this.iter.checkError()
       this.count += out.length
     } catch (err) {
@@ -169,22 +183,67 @@ export class UserIterator implements DBIteratorHandle {
   // from util/byte-pool.ts: views of shared chunks, never rewritten, so they stay valid and
   // never alias engine memory, at a fraction of the cost of a fresh buffer each.
   private read (): Entry | undefined {
+    if (!this.advance()) return undefined
     const it = this.iter
-    switch (this.state) {
-      case ENDED: return undefined
-      case UNPOSITIONED: this.seekToRange(); break
-      case AFTER_RETURNED: if (this.reverse) it.prev(); else it.next(); break
-    }
-    if (!it.valid() || this.beyondFarBound(it)) {
-      this.state = ENDED
-      return undefined
-    }
-    this.state = AFTER_RETURNED
     // Strings travel in the bytes' slots (TextIteratorOptions).
     return [
       this.wantKeys ? (this.keyStrings ? it.keyString() as unknown as Uint8Array : it.copyKey()) : undefined,
       this.wantValues ? (this.valueStrings ? it.valueString() as unknown as Uint8Array : it.copyValue()) : undefined
     ]
+  }
+
+  // Up to `max` entries (Infinity: to the end), not counted. Strings wanted for several entries
+  // are decoded together (util/utf8-batch.ts): their bytes are gathered as the iterator moves, and
+  // the strings put in their slots at the end, in the order gathered.
+  private readMany (max: number): Entry[] {
+    const out: Entry[] = []
+    const textKeys = this.wantKeys && this.keyStrings
+    const textValues = this.wantValues && this.valueStrings
+    if (!textKeys && !textValues) {
+      while (out.length < max) {
+        const entry = this.read()
+        if (entry === undefined) break
+        out.push(entry)
+      }
+      return out
+    }
+    const batch = this.textBatch ??= new Utf8Batch()
+    const it = this.iter
+    try {
+      while (out.length < max && this.advance()) {
+        if (textKeys) it.addKeyTo(batch)
+        if (textValues) it.addValueTo(batch)
+        out.push([
+          this.wantKeys && !textKeys ? it.copyKey() : undefined,
+          this.wantValues && !textValues ? it.copyValue() : undefined
+        ])
+      }
+    } finally {
+      // On an error the gathered bytes are dropped with the entries, so the batch starts empty.
+      const strings = batch.take()
+      let j = 0
+      for (const entry of out) {
+        if (textKeys) entry[0] = strings[j++] as unknown as Uint8Array
+        if (textValues) entry[1] = strings[j++] as unknown as Uint8Array
+      }
+    }
+    return out
+  }
+
+  // Moves to the next entry in range; false at the end (until the next seek).
+  private advance (): boolean {
+    const it = this.iter
+    switch (this.state) {
+      case ENDED: return false
+      case UNPOSITIONED: this.seekToRange(); break
+      case AFTER_RETURNED: if (this.reverse) it.prev(); else it.next(); break
+    }
+    if (!it.valid() || this.beyondFarBound(it)) {
+      this.state = ENDED
+      return false
+    }
+    this.state = AFTER_RETURNED
+    return true
   }
 
   // Positions at the first entry of the range in the direction of travel; the near bound is

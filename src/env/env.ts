@@ -134,6 +134,12 @@ export interface Env {
   /** Names (not paths) of the entries in a directory. */
   getChildren (dir: string): string[]
   removeFile (path: string): void
+  /**
+   * Optional: removeFile without blocking the calling thread (NodeEnv unlinks on libuv's thread
+   * pool). The engine uses it for obsolete files; an Env without it has them removed with
+   * removeFile, one per turn of the event loop.
+   */
+  removeFileAsync? (path: string): Promise<void>
   /** Atomically replaces `to` with `from`. Durable only after syncDir of the parent. */
   renameFile (from: string, to: string): void
   /**

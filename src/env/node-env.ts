@@ -4,7 +4,7 @@
 
 import {
   closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync,
-  readFileSync, readSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync
+  readFileSync, readSync, renameSync, rmdirSync, statSync, unlink, unlinkSync, writeSync
 } from 'node:fs'
 import process from 'node:process'
 import type { Env, FileLock, RandomAccessFile, SequentialFile, WritableFile } from './env.js'
@@ -72,6 +72,15 @@ export class NodeEnv implements Env {
     } catch (err) {
       throw fileSystemError('unlink', path, err)
     }
+  }
+
+  removeFileAsync (path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      unlink(path, (err) => {
+        if (err === null) resolve()
+        else reject(fileSystemError('unlink', path, err))
+      })
+    })
   }
 
   renameFile (from: string, to: string): void {

@@ -102,7 +102,8 @@ export class ClosedSnapshotHandle implements DBIteratorHandle {
  */
 export interface AsyncIteratorHandle {
   next (): Promise<Entry | undefined>
-  nextv (size: number): Promise<Entry[]>
+  /** `later`: how many more entries the caller may ask for after these (it may read them ahead). */
+  nextv (size: number, later?: number): Promise<Entry[]>
   seek (target: Uint8Array): void
   close (): void
 }
@@ -140,7 +141,7 @@ class ReadCursor<T> {
       if (entry instanceof Promise) entry = await this.settled(entry)
       return entry === undefined ? undefined : this.shape(entry)
     }
-    let ahead = this.handle.nextv(want)
+    let ahead = this.handle.nextv(want, this.remaining() - want)
     if (ahead instanceof Promise) ahead = await this.settled(ahead)
     this.ahead = ahead
     this.aheadPos = 0
@@ -156,7 +157,9 @@ class ReadCursor<T> {
     let sliceStart = performance.now()
     while (out.length < max) {
       const want = Math.min(CHUNK, max - out.length)
-      let entries = this.handle.nextv(want)
+      // What the caller may still want after this chunk: the rest of a long read, else what the
+      // limit leaves for later calls.
+      let entries = this.handle.nextv(want, Math.max(0, this.remaining() - out.length - want))
       if (entries instanceof Promise) entries = await this.settled(entries)
       if (out.length === 0) {
         // The usual nextv(): the engine's array becomes the result, shaped in place.

@@ -11,6 +11,7 @@
 
 import { encodeTag, TAG_SIZE } from '../dbformat/internal-key.js'
 import { invalidArgument } from '../util/errors.js'
+import { NodeSlab } from './node-slab.js'
 
 const DEFAULT_INITIAL_BYTES = 64 * 1024
 const INITIAL_ENTRIES = 1024
@@ -26,6 +27,8 @@ export class EntryArena {
   keyOffset: Uint32Array
   keyLength: Uint32Array
   valueLength: Uint32Array
+  /** The ordered index's node storage, reused with the arena (node-slab.ts). */
+  readonly nodes = new NodeSlab()
 
   constructor (initialBytes = DEFAULT_INITIAL_BYTES) {
     this.buf = new Uint8Array(Math.max(64, initialBytes))
@@ -41,6 +44,7 @@ export class EntryArena {
   reset (): void {
     this.used = 0
     this.count = 0
+    this.nodes.reset()
   }
 
   /** Copies (userKey + tag, value) in and returns the new entry's index. */

@@ -20,9 +20,10 @@
 
 import { TAG_SIZE, type InternalKeyComparator } from '../dbformat/internal-key.js'
 import type { EntryArena } from './arena.js'
+import { NODE_SLOTS, type NodeSlab } from './node-slab.js'
 
 // Measured with bench/memtable.ts: 64 was at or near the best for leaves and branches.
-const LEAF_MAX = 64
+const LEAF_MAX = NODE_SLOTS - 1
 const BRANCH_MAX = 64
 const MAX_DEPTH = 32
 const ABBREVIATED_BYTES = 6
@@ -31,28 +32,30 @@ const MAX_SKIP = 32
 /** Above every abbreviation (6 bytes are below 2^48): for a target that sorts after the prefix. */
 const ABOVE_ALL = 2 ** 48
 
+// A node's entries are slots base .. base + n - 1 of the tree's NodeSlab (node-slab.ts), ids in
+// `ids`, their abbreviations at the same index in `abbrs`. Leaf: the entries, in order. Branch:
+// entry i is the first entry under children[i + 1].
 class Node {
-  /** Leaf: the entries, in order. Branch: ids[i] is the first entry under children[i + 1]. */
-  ids: number[]
-  /** abbrs[i] is the abbreviation of ids[i]. */
-  abbrs: number[]
+  readonly base: number
+  n = 0
   children: Node[] | null
   next: Node | null = null
   prev: Node | null = null
   version = 0
 
-  constructor (ids: number[], abbrs: number[], children: Node[] | null) {
-    this.ids = ids
-    this.abbrs = abbrs
+  constructor (base: number, children: Node[] | null) {
+    this.base = base
     this.children = children
   }
 }
 
 export class BTreeIndex {
-  private root: Node = new Node([], [], null)
-  private readonly firstLeaf: Node = this.root
-  private lastLeaf: Node = this.root
+  private root: Node
+  private readonly firstLeaf: Node
+  private lastLeaf: Node
   private readonly arena: EntryArena
+  /** @internal The nodes' entries (the arena's, reused with it). */
+  readonly slab: NodeSlab
   private readonly icmp: InternalKeyComparator
   private readonly abbreviate: boolean
   // The descent path of the current insert, reused to avoid allocating per insert.
@@ -72,6 +75,14 @@ export class BTreeIndex {
     this.arena = arena
     this.icmp = icmp
     this.abbreviate = icmp.bytewise
+    this.slab = arena.nodes
+    this.root = this.newNode(null)
+    this.firstLeaf = this.root
+    this.lastLeaf = this.root
+  }
+
+  private newNode (children: Node[] | null): Node {
+    return new Node(this.slab.allocate(), children)
   }
 
   insert (id: number): void {
@@ -95,29 +106,21 @@ export class BTreeIndex {
       node = node.children[slot]!
     }
     const pos = this.search(node, abbr, buf, start, end, false)
-    const ids = node.ids
-    const abbrs = node.abbrs
-    ids.push(id)
-    abbrs.push(abbr)
-    for (let i = ids.length - 1; i > pos; i--) {
-      ids[i] = ids[i - 1]!
-      abbrs[i] = abbrs[i - 1]!
-    }
-    ids[pos] = id
-    abbrs[pos] = abbr
+    this.insertAt(node, pos, id, abbr)
     node.version++
-    this.appending = node === this.lastLeaf && pos === ids.length - 1
-    if (ids.length > LEAF_MAX) this.splitLeaf(node, pos, depth)
+    this.appending = node === this.lastLeaf && pos === node.n - 1
+    if (node.n > LEAF_MAX) this.splitLeaf(node, pos, depth)
   }
 
   /** Whether target[start, end) sorts after the last entry (it is then appended, see insert). */
   private isAfterLast (abbr: number, target: Uint8Array, start: number, end: number): boolean {
     const leaf = this.lastLeaf
-    const n = leaf.ids.length
+    const n = leaf.n
     if (n === 0) return false
-    const a = leaf.abbrs[n - 1]!
+    const last = leaf.base + n - 1
+    const a = this.slab.abbrs[last]!
     if (a !== abbr) return a < abbr
-    const id = leaf.ids[n - 1]!
+    const id = this.slab.ids[last]!
     const arena = this.arena
     const s = arena.keyOffset[id]!
     return this.icmp.compareAt(arena.buf, s, s + arena.keyLength[id]!, target, start, end) < 0
@@ -136,10 +139,11 @@ export class BTreeIndex {
       depth++
       node = node.children[slot]!
     }
-    node.ids.push(id)
-    node.abbrs.push(abbr)
+    this.slab.ids[node.base + node.n] = id
+    this.slab.abbrs[node.base + node.n] = abbr
+    node.n++
     node.version++
-    if (node.ids.length > LEAF_MAX) this.splitLeaf(node, node.ids.length - 1, depth)
+    if (node.n > LEAF_MAX) this.splitLeaf(node, node.n - 1, depth)
   }
 
   /** Id of the first entry >= the internal key target[start, end), or -1. */
@@ -147,8 +151,8 @@ export class BTreeIndex {
     const abbr = this.targetAbbreviation(target, start, end)
     const leaf = this.findLeaf(abbr, target, start, end)
     const pos = this.search(leaf, abbr, target, start, end, false)
-    if (pos < leaf.ids.length) return leaf.ids[pos]!
-    return leaf.next === null ? -1 : leaf.next.ids[0]!
+    if (pos < leaf.n) return this.slab.ids[leaf.base + pos]!
+    return leaf.next === null ? -1 : this.slab.ids[leaf.next.base]!
   }
 
   cursor (): BTreeCursor {
@@ -160,7 +164,7 @@ export class BTreeIndex {
     const abbr = this.targetAbbreviation(target, start, end)
     let leaf: Node | null = this.findLeaf(abbr, target, start, end)
     let pos = this.search(leaf, abbr, target, start, end, false)
-    if (pos === leaf.ids.length) {
+    if (pos === leaf.n) {
       leaf = leaf.next
       pos = 0
     }
@@ -169,12 +173,12 @@ export class BTreeIndex {
 
   /** @internal */
   first (): Node | null {
-    return this.firstLeaf.ids.length === 0 ? null : this.firstLeaf
+    return this.firstLeaf.n === 0 ? null : this.firstLeaf
   }
 
   /** @internal */
   last (): Node | null {
-    return this.lastLeaf.ids.length === 0 ? null : this.lastLeaf
+    return this.lastLeaf.n === 0 ? null : this.lastLeaf
   }
 
   /** @internal Repositions a cursor whose leaf changed, on the entry it was at. */
@@ -216,7 +220,7 @@ export class BTreeIndex {
   private sharePrefix (key: Uint8Array, start: number, end: number): void {
     const userLength = end - start - TAG_SIZE
     // Entries are never removed, so the first leaf is empty only before the first insert.
-    if (this.firstLeaf.ids.length === 0) {
+    if (this.firstLeaf.n === 0) {
       this.skip = Math.min(userLength, MAX_SKIP)
       this.prefix.set(key.subarray(start, start + this.skip))
       return
@@ -233,9 +237,8 @@ export class BTreeIndex {
   // Recomputes the abbreviations of `node` and everything under it (after the prefix shortened).
   private reabbreviate (node: Node): void {
     const arena = this.arena
-    const ids = node.ids
-    const abbrs = node.abbrs
-    for (let i = 0; i < ids.length; i++) {
+    const { ids, abbrs } = this.slab
+    for (let i = node.base; i < node.base + node.n; i++) {
       const s = arena.keyOffset[ids[i]!]!
       abbrs[i] = this.abbreviationOf(arena.buf, s, s + arena.keyLength[ids[i]!]!)
     }
@@ -251,23 +254,23 @@ export class BTreeIndex {
   // Binary search of a node: the first index whose entry is >= target, or with `after` the
   // first whose entry is > target (which is the child of a branch that may hold target).
   private search (node: Node, abbr: number, target: Uint8Array, start: number, end: number, after: boolean): number {
-    const ids = node.ids
-    const abbrs = node.abbrs
+    const { ids, abbrs } = this.slab
+    const base = node.base
     const arena = this.arena
     const buf = arena.buf
     const offsets = arena.keyOffset
     const lengths = arena.keyLength
     const icmp = this.icmp
     let lo = 0
-    let hi = ids.length
+    let hi = node.n
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      const a = abbrs[mid]!
+      const a = abbrs[base + mid]!
       let c: number
       if (a !== abbr) {
         c = a < abbr ? -1 : 1
       } else {
-        const id = ids[mid]!
+        const id = ids[base + mid]!
         const s = offsets[id]!
         c = icmp.compareAt(buf, s, s + lengths[id]!, target, start, end)
       }
@@ -278,40 +281,64 @@ export class BTreeIndex {
   }
 
   private splitLeaf (leaf: Node, insertedAt: number, depth: number): void {
-    const ids = leaf.ids
+    const n = leaf.n
     // Appending at the right edge (ascending keys) leaves full leaves behind instead of half
     // empty ones.
-    const cut = insertedAt === ids.length - 1 && leaf.next === null ? ids.length - 1 : ids.length >>> 1
-    const right = new Node(ids.slice(cut), leaf.abbrs.slice(cut), null)
-    ids.length = cut
-    leaf.abbrs.length = cut
+    const cut = insertedAt === n - 1 && leaf.next === null ? n - 1 : n >>> 1
+    const right = this.newNode(null)
+    this.moveTail(leaf, cut, right)
     right.next = leaf.next
     right.prev = leaf
     if (leaf.next !== null) leaf.next.prev = right
     else this.lastLeaf = right
     leaf.next = right
-    this.insertIntoParent(leaf, right.ids[0]!, right.abbrs[0]!, right, depth)
+    this.insertIntoParent(leaf, this.slab.ids[right.base]!, this.slab.abbrs[right.base]!, right, depth)
+  }
+
+  /** Puts (id, abbr) at index `pos` of `node`, shifting the entries from there on (it has a free slot). */
+  private insertAt (node: Node, pos: number, id: number, abbr: number): void {
+    const { ids, abbrs } = this.slab
+    const base = node.base
+    for (let i = base + node.n; i > base + pos; i--) {
+      ids[i] = ids[i - 1]!
+      abbrs[i] = abbrs[i - 1]!
+    }
+    ids[base + pos] = id
+    abbrs[base + pos] = abbr
+    node.n++
+  }
+
+  /** Moves the entries of `from` from index `at` on into the empty node `to`. */
+  private moveTail (from: Node, at: number, to: Node): void {
+    const { ids, abbrs } = this.slab
+    ids.copyWithin(to.base, from.base + at, from.base + from.n)
+    abbrs.copyWithin(to.base, from.base + at, from.base + from.n)
+    to.n = from.n - at
+    from.n = at
   }
 
   // Adds `right` (whose first entry is `separator`) just after `left` in the parent at `depth - 1`.
   private insertIntoParent (left: Node, separator: number, abbr: number, right: Node, depth: number): void {
     if (depth === 0) {
-      this.root = new Node([separator], [abbr], [left, right])
+      const root = this.newNode([left, right])
+      this.slab.ids[root.base] = separator
+      this.slab.abbrs[root.base] = abbr
+      root.n = 1
+      this.root = root
       return
     }
     const parent = this.pathNodes[depth - 1]!
     const slot = this.pathSlots[depth - 1]!
     const children = parent.children!
-    parent.ids.splice(slot, 0, separator)
-    parent.abbrs.splice(slot, 0, abbr)
+    this.insertAt(parent, slot, separator, abbr)
     children.splice(slot + 1, 0, right)
     if (children.length <= BRANCH_MAX) return
-    const mid = parent.ids.length >>> 1
-    const promoted = parent.ids[mid]!
-    const promotedAbbr = parent.abbrs[mid]!
-    const sibling = new Node(parent.ids.slice(mid + 1), parent.abbrs.slice(mid + 1), children.slice(mid + 1))
-    parent.ids.length = mid
-    parent.abbrs.length = mid
+    const mid = parent.n >>> 1
+    const promoted = this.slab.ids[parent.base + mid]!
+    const promotedAbbr = this.slab.abbrs[parent.base + mid]!
+    const sibling = this.newNode(children.slice(mid + 1))
+    this.moveTail(parent, mid + 1, sibling)
+    parent.n = mid
     children.length = mid + 1
     this.insertIntoParent(parent, promoted, promotedAbbr, sibling, depth - 1)
   }
@@ -338,7 +365,7 @@ export class BTreeCursor {
       this.id = -1
     } else {
       this.version = leaf.version
-      this.id = leaf.ids[pos]!
+      this.id = this.tree.slab.ids[leaf.base + pos]!
     }
   }
 
@@ -348,7 +375,7 @@ export class BTreeCursor {
 
   seekToLast (): void {
     const leaf = this.tree.last()
-    this.setPosition(leaf, leaf === null ? 0 : leaf.ids.length - 1)
+    this.setPosition(leaf, leaf === null ? 0 : leaf.n - 1)
   }
 
   seek (target: Uint8Array): void {
@@ -363,7 +390,7 @@ export class BTreeCursor {
       leaf = this.leaf!
     }
     const pos = this.pos + 1
-    if (pos < leaf.ids.length) this.setPosition(leaf, pos)
+    if (pos < leaf.n) this.setPosition(leaf, pos)
     else this.setPosition(leaf.next, 0)
   }
 
@@ -378,7 +405,7 @@ export class BTreeCursor {
       this.setPosition(leaf, this.pos - 1)
     } else {
       const p = leaf.prev
-      this.setPosition(p, p === null ? 0 : p.ids.length - 1)
+      this.setPosition(p, p === null ? 0 : p.n - 1)
     }
   }
 }

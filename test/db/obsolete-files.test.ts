@@ -22,6 +22,11 @@ test('logs before the log number, older MANIFESTs and dead tables are obsolete',
   ])
 })
 
+test('a temp file numbered like a MANIFEST being made (not yet current) is kept', () => {
+  // CURRENT's temp file for MANIFEST-000014 exists while that MANIFEST is written.
+  assert.deepEqual(obsoleteFiles(['000014.dbtmp', '000011.dbtmp', '000010.dbtmp'], state), [{ name: '000010.dbtmp' }])
+})
+
 test('the previous log number is kept even though it is older', () => {
   assert.deepEqual(obsoleteFiles(['000004.log', '000005.log'], { ...state, prevLogNumber: 4 }), [{ name: '000005.log' }])
 })

@@ -43,6 +43,11 @@ class CountingEnv extends NodeEnv {
     if (path.endsWith('.ldb')) this.tablesDeleted++
     super.removeFile(path)
   }
+
+  override async removeFileAsync (path: string): Promise<void> {
+    if (path.endsWith('.ldb')) this.tablesDeleted++
+    await super.removeFileAsync(path)
+  }
 }
 const countingEnv = new CountingEnv()
 

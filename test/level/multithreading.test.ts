@@ -270,6 +270,38 @@ describe('with multithreading', () => {
     })
   })
 
+  test('reading ahead: mixed page sizes, next(), seeks, limits and reverse give what the owner gives', async () => {
+    // A client's iterator asks for the next batch before it is wanted; whatever the caller does
+    // next (a smaller or larger page, a seek, the end of a limit), it must see what the owner sees.
+    const script = `
+      const out = []
+      const page = async (it, n) => out.push((await it.nextv(n)).map(([k, v]) => k + '=' + v.length).join(','))
+      for (const options of [{}, { reverse: true }, { limit: 450 }, { gte: 'key00100', lt: 'key02000', limit: 1234 }]) {
+        const it = db.iterator(options)
+        await page(it, 300); await page(it, 120); await page(it, 700); out.push(String(await it.next()))
+        await page(it, 150)
+        it.seek('key01500'); await page(it, 200); await page(it, 200)
+        it.seek('key00007'); out.push(String(await it.next())); await page(it, 1000)
+        out.push((await it.all()).length)
+      }
+      const keys = db.keys({ gt: 'key00500' }); await page({ nextv: async (n) => (await keys.nextv(n)).map((k) => [k, '']) }, 400)
+      out.push((await keys.all()).length)
+      return out`
+    await withOwnerAndThread('ahead', { writeBufferSize: 16 << 10 }, async (dir, owner, thread) => {
+      const batch = []
+      for (let i = 0; i < 3000; i++) batch.push({ type: 'put' as const, key: `key${String(i).padStart(5, '0')}`, value: 'v'.repeat(i % 97) })
+      await owner.batch(batch)
+      const AsyncFunction = (async () => {}).constructor as new (...args: string[]) => (db: unknown) => Promise<unknown>
+      const expected = await new AsyncFunction('db', script)(owner)
+      const got = await thread.run(`
+        const db = new ShaleLevel(${JSON.stringify(dir)}, { multithreading: true }); await db.open()
+        const result = await (async () => { ${script} })()
+        await db.close()
+        return result`)
+      assert.deepEqual(got, expected)
+    })
+  })
+
   test('threads of one thread share the engine; the owner closing first keeps it open for the client', async () => {
     const dir = newDir('owner-first')
     const owner = new ShaleLevel(dir, { multithreading: true })

@@ -8,7 +8,11 @@ import { Worker } from 'node:worker_threads'
 import type { Entry } from '../../src/index.js'
 import { CLIENT_CELL, Liveness, newLivenessBuffer, OWNER_CELL } from '../../src/level/remote/liveness.js'
 import { PortTransport, type RawEndpoint } from '../../src/level/remote/port-transport.js'
-import { fromWireError, ownBytes, packEntries, toWireError, unpackEntries } from '../../src/level/remote/protocol.js'
+import { fromWireError, ownBytes, packEntries, toWireError, unpackEntries, unpackPieces } from '../../src/level/remote/protocol.js'
+import { DB } from '../../src/db/db.js'
+import { MemEnv } from '../../src/env/mem-env.js'
+import type { TextIteratorOptions, UserIterator } from '../../src/db/user-iterator.js'
+import { Utf8Batch } from '../../src/util/utf8-batch.js'
 import { armSyncBuffer, SyncKind, SYNC_HEADER_BYTES, waitSyncAnswer, writeSyncAnswer } from '../../src/level/remote/sync-reply.js'
 import { Random } from '../../src/util/random.js'
 import { ShaleError } from '../../src/util/errors.js'
@@ -51,6 +55,41 @@ describe('protocol', () => {
       }
       const back = unpackEntries(structuredClone(packEntries(entries)))
       assert.deepEqual(back, entries, `seed ${seed}, keyText ${String(keyText)}, valueText ${String(valueText)}`)
+    }
+  })
+
+  test('an iterator\'s batch travels as bytes and unpacks to what nextv gives, strings or bytes, keys or values', async () => {
+    const seed = 0x91ec
+    const rng = new Random(seed)
+    const db = await DB.open('/db', { env: new MemEnv(), createIfMissing: true })
+    try {
+      const words = ['plain', 'caf\u00e9', '\u20ac', '\ud83d\ude00', '\ufeffbom', '']
+      for (let i = 0; i < 300; i++) {
+        const key = `k${String(i).padStart(4, '0')}${words[rng.nextU32() % words.length]!}`
+        const value = rng.nextU32() % 7 === 0 ? new Uint8Array([0xc3, 0x28, 0xff]) : bytes(words[rng.nextU32() % words.length]!.repeat(rng.nextU32() % 50))
+        await db.put(bytes(key), value)
+      }
+      await db.put(bytes('k9999big'), bytes('x'.repeat(5000)))
+      const pieces = new Utf8Batch({ keepBytes: true })
+      for (const keyText of [false, true]) {
+        for (const valueText of [false, true]) {
+          for (const [keys, values] of [[true, true], [true, false], [false, true]] as const) {
+            const format = (text: boolean): 'utf8' | 'bytes' => text ? 'utf8' : 'bytes'
+            const expected = db.iterator({ keys, values, keyFormat: format(keyText), valueFormat: format(valueText) } as TextIteratorOptions).all()
+            const it = db.iterator({ keys, values }) as UserIterator
+            const got: Entry[] = []
+            for (;;) {
+              const count = it.nextvInto(97, pieces)
+              if (count === 0) break
+              got.push(...unpackPieces(structuredClone({ ...pieces.takeBytes(), count }), { keys, values, keyText, valueText }))
+            }
+            it.close()
+            assert.deepEqual(got, expected, `seed ${seed}, keyText ${keyText}, valueText ${valueText}, keys ${keys}, values ${values}`)
+          }
+        }
+      }
+    } finally {
+      await db.close()
     }
   })
 

@@ -456,4 +456,27 @@ describe('MemTable: arena reuse', () => {
     assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => `new${i}=fresh ${i}`))
     assert.equal(mem.get(new LookupKey(utf8('old000'), MAX_SEQUENCE)), undefined, 'no entry of the old memtable is visible')
   })
+
+  test('a reused arena keeps its tree storage: thousands of entries in random order, then a smaller set, each in order', () => {
+    const seed = 0x5eed
+    const rnd = new Random(seed)
+    let arena: ReturnType<MemTable['takeArena']>
+    for (const count of [20_000, 3_000]) {
+      const mem = new MemTable(icmp, { arena })
+      const keys = new Set<string>()
+      for (let i = 0; i < count; i++) {
+        const key = String(rnd.uniform(1_000_000)).padStart(8, '0')
+        keys.add(key)
+        mem.add(i + 1, ValueType.Value, utf8(key), utf8(`v${i}`))
+      }
+      const seen: string[] = []
+      const scan = mem.newIterator()
+      for (scan.seekToFirst(); scan.valid(); scan.next()) seen.push(fromUtf8(parseInternalKey(scan.key()).userKey))
+      scan.close()
+      assert.equal(seen.length, count, `seed ${seed}: every entry of the memtable of ${count}, no old one`)
+      assert.deepEqual([...new Set(seen)], [...keys].sort(), `seed ${seed}: keys in order for ${count} entries`)
+      arena = mem.takeArena()
+      assert.ok(arena !== undefined)
+    }
+  })
 })

@@ -8,6 +8,8 @@
 
 import type { Entry } from '../../db/api.js'
 import { ShaleError, type ShaleErrorCode } from '../../util/errors.js'
+import { readUtf8 } from '../../util/utf8.js'
+import { decodePieces } from '../../util/utf8-batch.js'
 import { toBytes } from '../formats.js'
 
 /** Posted on the database's discovery channel by a thread that wants to join. */
@@ -115,6 +117,43 @@ export function ownBytes (bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(bytes.byteLength)
   copy.set(bytes)
   return copy
+}
+
+/**
+ * An iterator's batch of entries as bytes (UserIterator.nextvInto): each entry's key, then its
+ * value, those the iterator reads, side by side in `bytes`, and each piece's end; both views of
+ * one buffer. The client decodes the strings it asked for (keyText, valueText) itself, all with
+ * one decoder call (util/utf8-batch.ts).
+ */
+export interface PackedPieces {
+  bytes: Uint8Array
+  ends: Int32Array
+  count: number
+}
+
+/** The entries of a PackedPieces, as the iterator's options shape them. */
+export function unpackPieces (packed: PackedPieces, options: Pick<WireIteratorOptions, 'keys' | 'values' | 'keyText' | 'valueText'>): Entry[] {
+  const { bytes, ends, count } = packed
+  const { keys, values } = options
+  const keyText = keys && options.keyText === true
+  const valueText = values && options.valueText === true
+  // Every piece decoded in one call when all are strings; else the strings one by one.
+  const strings = keyText && valueText ? decodePieces(bytes, ends) : undefined
+  const out: Entry[] = new Array(count)
+  let piece = 0
+  let start = 0
+  const take = (isText: boolean): Uint8Array => {
+    const end = ends[piece]!
+    const data = strings !== undefined ? strings[piece] : isText ? readUtf8(bytes, start, end) : bytes.subarray(start, end)
+    piece++
+    start = end
+    return data as unknown as Uint8Array
+  }
+  for (let i = 0; i < count; i++) {
+    const key = keys ? take(keyText) : undefined
+    out[i] = [key, values ? take(valueText) : undefined]
+  }
+  return out
 }
 
 /**

@@ -8,14 +8,15 @@
 import type { DBIteratorHandle, Entry, IteratorOptions, ReadOptions, Snapshot } from '../../db/api.js'
 import type { DB } from '../../db/db.js'
 import { WriteBatch } from '../../dbformat/write-batch.js'
-import type { TextIteratorOptions } from '../../db/user-iterator.js'
+import { UserIterator } from '../../db/user-iterator.js'
+import { Utf8Batch } from '../../util/utf8-batch.js'
 import { readUtf8 } from '../../util/utf8.js'
 import { clearRange } from '../clear.js'
 import { snapshotNotOpen } from '../errors.js'
 import { scratch } from '../formats.js'
 import type { Liveness } from './liveness.js'
 import {
-  ownBytes, packEntries, toWireError, type Reply, type Request, type WireIteratorOptions, type WireReadOptions
+  ownBytes, packEntries, toWireError, type PackedPieces, type Reply, type Request, type WireIteratorOptions, type WireReadOptions
 } from './protocol.js'
 import { SyncKind, writeSyncAnswer } from './sync-reply.js'
 import type { MessageEndpoint } from './transport.js'
@@ -33,6 +34,8 @@ export class Session {
   /** A synchronous answer too large for the client's buffer, until it takes it. */
   private oversized: { kind: SyncKind, payload: Uint8Array } | undefined
   private readonly iterators = new Map<number, DBIteratorHandle | Error>()
+  /** Where an iterator's batch is gathered before it is sent (reused: sessions answer one request at a time). */
+  private readonly pieces = new Utf8Batch({ keepBytes: true })
   private readonly snapshots = new Map<number, Snapshot | Error>()
   private ended = false
 
@@ -115,11 +118,9 @@ export class Session {
       case 'write': this.settle(r.id, engine.write(WriteBatch.fromContents(r.batch), { sync: r.sync })); return
       case 'iteratorOpen':
         try {
+          // Entries travel as bytes (nextvInto); the client decodes the strings it wants.
           const { keyText, valueText, ...options } = r.options
-          const engineOptions: TextIteratorOptions = this.iteratorOptions(options)
-          if (keyText === true) engineOptions.keyFormat = 'utf8'
-          if (valueText === true) engineOptions.valueFormat = 'utf8'
-          this.iterators.set(r.iterator, engine.iterator(engineOptions))
+          this.iterators.set(r.iterator, engine.iterator(this.iteratorOptions(options)))
         } catch (err) {
           this.iterators.set(r.iterator, err as Error) // reported by its first read
         }
@@ -128,8 +129,12 @@ export class Session {
         const it = this.iterators.get(r.iterator)
         if (it === undefined) throw new Error(`no iterator ${r.iterator}`)
         if (it instanceof Error) throw it
-        const entries = it.nextv(r.size)
-        this.reply(r.id, packEntries(entries))
+        if (it instanceof UserIterator) {
+          const count = it.nextvInto(r.size, this.pieces)
+          this.reply(r.id, { ...this.pieces.takeBytes(), count } satisfies PackedPieces)
+        } else {
+          it.nextv(r.size) // a handle that only fails (a released snapshot's)
+        }
         return
       }
       case 'iteratorSeek': {
