@@ -147,8 +147,6 @@ class MemTableIterator implements InternalIterator {
   private readonly arena: EntryArena
   private readonly cursor: BTreeCursor
   private onClose: (() => void) | undefined
-  private keyBuf = new Uint8Array(64)
-  private keyView = this.keyBuf.subarray(0, 0)
 
   constructor (arena: EntryArena, cursor: BTreeCursor, onClose: () => void) {
     this.arena = arena
@@ -180,23 +178,8 @@ class MemTableIterator implements InternalIterator {
     this.cursor.prev()
   }
 
-  // The key is copied into a buffer of this iterator's, and the same view of it handed out while
-  // keys keep one length: a scan then makes no view per entry (as table/block.ts), which measured
-  // cheaper than a fresh view of the arena per key. The view is valid until the iterator moves,
-  // as InternalIterator promises and no more.
   key (): Uint8Array {
-    const arena = this.arena
-    const id = this.cursor.id
-    const n = arena.keyLength[id]!
-    let buf = this.keyBuf
-    if (n > buf.length) buf = this.keyBuf = new Uint8Array(Math.max(n, 2 * buf.length))
-    const src = arena.buf
-    const start = arena.keyOffset[id]!
-    if (n <= 64) for (let i = 0; i < n; i++) buf[i] = src[start + i]!
-    else buf.set(src.subarray(start, start + n))
-    let view = this.keyView
-    if (view.length !== n || view.buffer !== buf.buffer) view = this.keyView = buf.subarray(0, n)
-    return view
+    return this.arena.key(this.cursor.id)
   }
 
   value (): Uint8Array {
