@@ -11,7 +11,7 @@
 
 import { type Env, joinPath } from '../env/env.js'
 import { parseFileName } from '../dbformat/filename.js'
-import { onNextMacrotask } from '../util/macrotask.js'
+import { nextMacrotask } from '../util/macrotask.js'
 
 export interface LiveState {
   /** Every table number named by a live Version or being written by a job. */
@@ -125,7 +125,7 @@ export class ObsoleteFileDeleter {
   private async run (): Promise<void> {
     do {
       this.again = false
-      await new Promise<void>((resolve) => { onNextMacrotask(resolve) })
+      await nextMacrotask()
       await this.pass()
     } while (this.again)
   }
@@ -148,7 +148,7 @@ export class ObsoleteFileDeleter {
           await env.removeFileAsync(joinPath(dir, name))
         } else {
           env.removeFile(joinPath(dir, name))
-          await new Promise<void>((resolve) => { onNextMacrotask(resolve) })
+          await nextMacrotask()
         }
         deleted.push(name)
       } catch {

@@ -65,7 +65,7 @@ export class Utf8Batch {
 
   /** The pieces as strings, in the order added; empties the batch. */
   take (): string[] {
-    const out = decodePieces(this.bytes, this.ends, this.direct)
+    const out = decodePieces(this.bytes, this.used, this.ends, this.direct)
     this.clear()
     return out
   }
@@ -95,19 +95,13 @@ export class Utf8Batch {
 }
 
 /**
- * Decodes bytes[ends[i - 1], ends[i]) for every i (from 0), as described at the top of this file;
- * an end of -1 marks a piece decoded already, found at the same index in `direct`.
+ * Decodes bytes[ends[i - 1], ends[i]) for every i (from 0), as described at the top of this file,
+ * where the pieces fill bytes[0, used); an end of -1 marks a piece decoded already, found at the
+ * same index in `direct`.
  */
-export function decodePieces (bytes: Uint8Array, ends: ArrayLike<number>, direct: string[] = NO_STRINGS): string[] {
+export function decodePieces (bytes: Uint8Array, used: number, ends: ArrayLike<number>, direct: string[] = NO_STRINGS): string[] {
   const count = ends.length
   const out = new Array<string>(count)
-  let used = 0
-  for (let i = count - 1; i >= 0; i--) {
-    if (ends[i]! >= 0) {
-      used = ends[i]!
-      break
-    }
-  }
   const whole = used === 0 ? '' : readUtf8(bytes, 0, used)
   const oneToOne = whole.length === used
   let start = 0

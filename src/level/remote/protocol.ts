@@ -138,7 +138,7 @@ export function unpackPieces (packed: PackedPieces, options: Pick<WireIteratorOp
   const keyText = keys && options.keyText === true
   const valueText = values && options.valueText === true
   // Every piece decoded in one call when all are strings; else the strings one by one.
-  const strings = keyText && valueText ? decodePieces(bytes, ends) : undefined
+  const strings = keyText && valueText ? decodePieces(bytes, bytes.length, ends) : undefined
   const out: Entry[] = new Array(count)
   let piece = 0
   let start = 0
